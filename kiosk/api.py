@@ -1,0 +1,405 @@
+"""JSON API v1 (``shared/API.md``): the contract for integrations and phones.
+
+Field names are fixed by the contract; new fields may be added, none renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from kiosk.auth import Principal, bearer, lookup
+from kiosk.i18n import message
+from kiosk.openapi import openapi_document
+from kiosk.state import AppState, get_state
+from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome
+from matcher.markets import MARKETS, Market
+from matcher.records import body_hash, new_id
+from matcher.scripts import ScriptError
+
+MAX_BODY = 64 * 1024
+_IDEM_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
+
+_NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin"}
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, key: str, fields: dict[str, str] | None = None, **kw: object
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message(key, **kw)
+        self.fields = fields or {}
+
+
+def error_body(code: str, text: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": text}
+    if fields is not None:
+        err["fields"] = fields
+    return {"error": err}
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)
+
+
+def invalid(exc: InvalidInput) -> ApiError:
+    fields = {name: message(e.key, **e.params) for name, e in exc.errors.items()}
+    return ApiError(422, "invalid_input", "error.fix_fields", fields)
+
+
+def script_error(exc: ScriptError) -> ApiError:
+    code = exc.code
+    status = 404 if code in _NOT_FOUND else 409
+    key = f"err.{code}" if not code.startswith("job_") or code == "job_full" else "err.job_closed"
+    if code.startswith("offer_") and code not in (
+        "offer_expired",
+        "offer_declined",
+        "offer_withdrawn",
+    ):
+        key = "err.offer_expired"
+    return ApiError(status, code, key)
+
+
+# -- request plumbing ---------------------------------------------------------------
+
+
+def _market(request: Request) -> Market:
+    market = MARKETS.get(request.path_params.get("market", ""))
+    if market is None:
+        raise ApiError(404, "no_market", "err.no_market")
+    return market
+
+
+async def _principal(request: Request, market: Market, ability: str) -> Principal:
+    token = bearer(request)
+    state = get_state(request)
+    principal = await lookup(state.store.redis, token, state.settings.api_token) if token else None
+    if principal is None:
+        raise ApiError(401, "unauthorized", "err.auth")
+    if not principal.may(ability, market.id):
+        raise ApiError(403, "forbidden", "err.forbidden")
+    return principal
+
+
+async def _body(request: Request) -> Any:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, "too_large", "err.too_large")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "too_large", "err.too_large")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "invalid_input", "err.body", {"body": message("err.body")}) from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_input", "err.body", {"body": message("err.body")})
+    return body
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _IDEM_RE.match(key):
+        raise ApiError(
+            422, "invalid_input", "err.invalid", {"Idempotency-Key": message("err.invalid")}
+        )
+    return "api:" + key
+
+
+async def _replayed(
+    state: AppState, market: str, key: str | None, fingerprint: Any
+) -> Response | None:
+    """An earlier response for this Idempotency-Key, or a 409 when the body differs."""
+    if key is None:
+        return None
+    raw = await state.store.redis.get(state.store.keys(market).idem(key))
+    if raw is None:
+        return None
+    seen = json.loads(raw)
+    if seen["hash"] != body_hash(fingerprint):
+        raise ApiError(409, "idempotency_conflict", "err.idempotency_conflict")
+    return Response(
+        seen["response"],
+        status_code=int(seen.get("status") or 201),
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+async def _remembered(
+    request: Request,
+    market: str,
+    fingerprint: Any,
+    run: Callable[[], Awaitable[tuple[int, Any]]],
+) -> Response:
+    """Run an idempotent-by-nature write, keeping its response under the request's key."""
+    state = get_state(request)
+    key = _idempotency_key(request)
+    replay = await _replayed(state, market, key, fingerprint)
+    if replay is not None:
+        return replay
+    status, payload = await run()
+    if key is not None:
+        try:
+            await state.store.scripts.remember_response(
+                state.store.keys(market),
+                request_id=key,
+                body_hash=body_hash(fingerprint),
+                response_json=json.dumps(payload, ensure_ascii=False),
+                status=status,
+            )
+        except ScriptError as exc:
+            raise ApiError(409, exc.code, "err.idempotency_conflict") from None
+    return JSONResponse(payload, status_code=status)
+
+
+# -- endpoints ----------------------------------------------------------------------
+
+
+async def list_markets(request: Request) -> Response:
+    return JSONResponse([m.public() for m in MARKETS.values()])
+
+
+async def post_job(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "post_job")
+    state = get_state(request)
+    body = await _body(request)
+    key = _idempotency_key(request)
+    replay = await _replayed(state, market.id, key, body)
+    if replay is not None:
+        return replay
+    try:
+        spec = parse_job(body, state.context(market))
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    try:
+        result = await state.store.post_job(
+            market.id, spec, request_id=key or new_id("once:"), fingerprint=body
+        )
+    except ScriptError as exc:
+        raise script_error(exc) from None
+    return JSONResponse(result.value, status_code=201)
+
+
+async def get_job(request: Request) -> Response:
+    market = _market(request)
+    job = await get_state(request).store.get_job(market.id, request.path_params["job_id"])
+    if job is None:
+        raise ApiError(404, "no_job", "err.no_job")
+    return JSONResponse(job)
+
+
+async def list_jobs(request: Request) -> Response:
+    market = _market(request)
+    status = request.query_params.get("status")
+    if status is not None and status not in ("open", "filled", "cancelled", "expired", "closed"):
+        raise ApiError(422, "invalid_input", "err.invalid", {"status": message("err.invalid")})
+    day = request.query_params.get("date")
+    if day is not None:
+        _parse_date(day, "date")
+    jobs = await get_state(request).store.list_jobs(market.id, status=status, day=day)
+    return JSONResponse(jobs)
+
+
+async def cancel_job(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "manage_job")
+    job_id = request.path_params["job_id"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            await store.cancel_job(market.id, job_id)
+        except ScriptError as exc:
+            raise script_error(exc) from None
+        return 200, await store.get_job(market.id, job_id)
+
+    return await _remembered(request, market.id, {"cancel": job_id}, run)
+
+
+async def post_outcome(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "manage_job")
+    body = await _body(request)
+    try:
+        data = parse_outcome(body)
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    job_id = request.path_params["job_id"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            ticket = await store.record_outcome(
+                market.id, job_id, data.worker_id, data.outcome, data.reason
+            )
+        except ScriptError as exc:
+            raise script_error(exc) from None
+        return 200, {"ticket": ticket, "job": await store.get_job(market.id, job_id)}
+
+    return await _remembered(request, market.id, {"job": job_id, **body}, run)
+
+
+async def post_checkin(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "check_in")
+    state = get_state(request)
+    body = await _body(request)
+    key = _idempotency_key(request)
+    replay = await _replayed(state, market.id, key, body)
+    if replay is not None:
+        return replay
+    try:
+        spec = parse_checkin(body, state.context(market))
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    try:
+        result = await state.store.check_in(
+            market.id, spec, request_id=key or new_id("once:"), fingerprint=body
+        )
+    except ScriptError as exc:
+        raise script_error(exc) from None
+    return JSONResponse(result.value, status_code=201)
+
+
+async def worker_offers(request: Request) -> Response:
+    market = _market(request)
+    offers = await get_state(request).store.offers_for_worker(
+        market.id, request.path_params["worker_id"]
+    )
+    return JSONResponse(offers)
+
+
+async def accept_offer(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "answer_offer")
+    offer_id = request.path_params["offer_id"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            ticket = await store.accept_offer(market.id, offer_id)
+        except ScriptError as exc:
+            raise script_error(exc) from None
+        return 200, {"ticket": ticket}
+
+    return await _remembered(request, market.id, {"accept": offer_id}, run)
+
+
+async def decline_offer(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "answer_offer")
+    offer_id = request.path_params["offer_id"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            await store.decline_offer(market.id, offer_id)
+        except ScriptError as exc:
+            raise script_error(exc) from None
+        return 200, {"id": offer_id, "status": "declined"}
+
+    return await _remembered(request, market.id, {"decline": offer_id}, run)
+
+
+def _parse_date(value: str, name: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ApiError(
+            422, "invalid_input", "err.invalid", {name: message("err.invalid")}
+        ) from None
+
+
+async def stats(request: Request) -> Response:
+    market = _market(request)
+    store = get_state(request).store
+    day = request.query_params.get("date")
+    day = _parse_date(day, "date") if day else store.today()
+    return JSONResponse(await store.stats(market.id, day))
+
+
+async def skills(request: Request) -> Response:
+    taxonomy = get_state(request).taxonomy
+    return JSONResponse(
+        [
+            {
+                "id": s.id,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+                "category": s.category,
+                "synonyms": list(s.synonyms),
+                "pinyin": s.pinyin,
+            }
+            for s in taxonomy.all()
+        ]
+    )
+
+
+async def parse_skills(request: Request) -> Response:
+    text = request.query_params.get("text", "")
+    if len(text) > 200:
+        raise ApiError(
+            422,
+            "invalid_input",
+            "err.too_long",
+            {"text": message("err.too_long", max=200)},
+            max=200,
+        )
+    hits = get_state(request).taxonomy.parse(text)
+    return JSONResponse([{"skill_id": h.skill_id, "score": h.score, "band": h.band} for h in hits])
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+routes = [
+    Route("/openapi.json", openapi, name="api_openapi"),
+    Route("/markets", list_markets, name="api_markets"),
+    Route("/markets/{market}/jobs", post_job, methods=["POST"], name="api_post_job"),
+    Route("/markets/{market}/jobs", list_jobs, methods=["GET"], name="api_list_jobs"),
+    Route("/markets/{market}/jobs/{job_id}", get_job, name="api_job"),
+    Route(
+        "/markets/{market}/jobs/{job_id}/cancel", cancel_job, methods=["POST"], name="api_cancel"
+    ),
+    Route(
+        "/markets/{market}/jobs/{job_id}/outcomes",
+        post_outcome,
+        methods=["POST"],
+        name="api_outcome",
+    ),
+    Route("/markets/{market}/checkins", post_checkin, methods=["POST"], name="api_checkin"),
+    Route("/markets/{market}/workers/{worker_id}/offers", worker_offers, name="api_worker_offers"),
+    Route(
+        "/markets/{market}/offers/{offer_id}/accept",
+        accept_offer,
+        methods=["POST"],
+        name="api_accept",
+    ),
+    Route(
+        "/markets/{market}/offers/{offer_id}/decline",
+        decline_offer,
+        methods=["POST"],
+        name="api_decline",
+    ),
+    Route("/markets/{market}/stats", stats, name="api_stats"),
+    Route("/skills", skills, name="api_skills"),
+    Route("/skills/parse", parse_skills, name="api_skills_parse"),
+]

@@ -1,0 +1,172 @@
+"""The Starlette application: routes, middleware, and the lifespan that owns resources.
+
+Nothing connects at import time. The lifespan starts the embedded server when no
+``REDIS_URL`` is set, opens the connection pool, checks the server, starts the
+matcher task, and closes all of it in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kiosk import api, pages
+from kiosk.state import AppState
+from matcher.clock import Clock, SystemClock, to_ms
+from matcher.embedded import EmbeddedServer
+from matcher.keys import MATCHERS
+from matcher.markets import MARKETS
+from matcher.places import default_gazetteer
+from matcher.queue import Matcher
+from matcher.settings import Settings
+from matcher.skills import default_taxonomy
+from matcher.store import Store
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+Hook = Callable[[AppState], Awaitable[None]]
+
+
+class SecurityHeaders:
+    """Strict headers on every response; the CSP allows no inline script."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers += [
+                    (
+                        b"content-security-policy",
+                        b"default-src 'self'; script-src 'self'; style-src 'self'; "
+                        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                        b"base-uri 'self'; form-action 'self'",
+                    ),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def health(request: Request) -> Response:
+    state: AppState | None = getattr(request.app.state, "kz", None)
+    if state is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    try:
+        await state.store.redis.ping()
+    except Exception as exc:
+        return JSONResponse({"status": "down", "store": str(exc)}, status_code=503)
+    beats = await state.store.redis.hgetall(MATCHERS)
+    now = to_ms(state.clock.now())
+    fresh = [name for name, ms in beats.items() if now - int(ms) < 30_000]
+    body: dict[str, Any] = {
+        "status": "ok",
+        "store": "ok",
+        "waitaof": state.store.waitaof,
+        "matchers": len(fresh),
+    }
+    if state.matcher is not None and not fresh:
+        # The in-process matcher has not beaten yet: not ready.
+        return JSONResponse({**body, "status": "starting"}, status_code=503)
+    return JSONResponse(body)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    run_matcher: bool = True,
+    on_ready: Hook | None = None,
+    matcher_tick_s: float = 2.0,
+) -> Starlette:
+    settings = (settings or Settings.from_env()).with_secret()
+    clock = clock or SystemClock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        embedded: EmbeddedServer | None = None
+        url = settings.redis_url
+        if url is None:
+            embedded = EmbeddedServer(settings.data_dir / "redis")
+            url = await asyncio.to_thread(embedded.start)
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=settings.redis_pool_size, timeout=30, decode_responses=True
+        )
+        redis = Redis(connection_pool=pool)
+        matcher_task: asyncio.Task[None] | None = None
+        try:
+            store = Store(redis, settings, clock)
+            info = await store.probe()
+            state = AppState(
+                settings=settings,
+                clock=clock,
+                store=store,
+                taxonomy=default_taxonomy(),
+                gazetteer=default_gazetteer(),
+                store_info=info,
+            )
+            if run_matcher:
+                state.matcher = Matcher(store, MARKETS)
+                await state.matcher.ensure_groups()
+                await state.matcher.tick()
+                matcher_task = asyncio.create_task(state.matcher.run(tick_s=matcher_tick_s))
+            app.state.kz = state
+            if on_ready is not None:
+                await on_ready(state)
+            yield
+        finally:
+            if matcher_task is not None and state.matcher is not None:
+                state.matcher.stop()
+                await asyncio.gather(matcher_task, return_exceptions=True)
+            await redis.aclose()
+            await pool.disconnect()
+            if embedded is not None:
+                await asyncio.to_thread(embedded.stop)
+
+    routes = [
+        Route("/-/health", health, name="health"),
+        Mount("/api/v1", routes=api.routes),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *pages.routes,
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.secret,
+            session_cookie="kz_session",
+            same_site="lax",
+            max_age=12 * 3600,
+        ),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={api.ApiError: api.api_error_handler, **pages.exception_handlers},
+    )

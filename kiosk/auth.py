@@ -1,0 +1,70 @@
+"""API tokens: bearer credentials bound to a role and a market.
+
+Only a SHA-256 of each token is stored, so a copy of the database does not hand out
+working tokens. ``KUAIZHAO_API_TOKEN`` from the environment is an integration token
+for every market (automation, load tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+from starlette.requests import Request
+
+from matcher.keys import TOKENS
+
+Role = Literal["kiosk", "employer", "operator", "integration"]
+ROLES: tuple[Role, ...] = ("kiosk", "employer", "operator", "integration")
+ALL_MARKETS = "*"
+
+# What each role may do through the API.
+ABILITIES: dict[Role, frozenset[str]] = {
+    "kiosk": frozenset({"post_job", "check_in", "answer_offer"}),
+    "employer": frozenset({"post_job", "manage_job"}),
+    "operator": frozenset({"post_job", "check_in", "answer_offer", "manage_job"}),
+    "integration": frozenset({"post_job", "check_in", "answer_offer", "manage_job"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    market: str
+
+    def may(self, ability: str, market: str) -> bool:
+        return self.market in (ALL_MARKETS, market) and ability in ABILITIES[self.role]
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(redis: Redis, *, market: str, role: Role, created_at: str) -> str:
+    token = "kz_" + secrets.token_urlsafe(24)
+    record = {"role": role, "market": market, "created_at": created_at}
+    await redis.hset(TOKENS, _digest(token), json.dumps(record))
+    return token
+
+
+async def lookup(redis: Redis, token: str, env_token: str | None) -> Principal | None:
+    if env_token and hmac.compare_digest(token.encode(), env_token.encode()):
+        return Principal("integration", ALL_MARKETS)
+    raw = await redis.hget(TOKENS, _digest(token))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Principal(data["role"], data["market"])
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

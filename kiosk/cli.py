@@ -1,0 +1,280 @@
+"""The ``kuaizhao`` command: serve, matcher, token, skills, demo, report, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+
+from kiosk.auth import ROLES, create_token
+from kiosk.state import AppState
+from matcher.clock import SystemClock, iso
+from matcher.embedded import EmbeddedServer, ServerNotFound, _socket_alive
+from matcher.markets import MARKETS
+from matcher.settings import Settings
+
+log = logging.getLogger("kuaizhao")
+
+
+@contextlib.asynccontextmanager
+async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
+    """A connection for one-off commands: REDIS_URL, the running embedded server, or
+    a temporary embedded server over the same data."""
+    embedded: EmbeddedServer | None = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedServer(settings.data_dir / "redis")
+        if _socket_alive(embedded.data_dir.resolve() / "redis.sock"):
+            url = f"unix://{embedded.data_dir.resolve() / 'redis.sock'}"
+            embedded = None
+        else:
+            url = await asyncio.to_thread(embedded.start)
+    redis = Redis.from_url(url, decode_responses=True)
+    try:
+        yield redis
+    finally:
+        await redis.aclose()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+async def load_demo(state: AppState) -> dict[str, str]:
+    """Demo jobs and check-ins for the four model markets; one API token each."""
+    from kiosk.validation import parse_checkin, parse_job
+    from matcher.demo import demo_checkins, demo_jobs
+
+    now = state.clock.now()
+    for item in demo_checkins(now):
+        checkin = parse_checkin(item.body, state.context(MARKETS[item.market]))
+        await state.store.check_in(
+            item.market, checkin, request_id=item.request_id, fingerprint=item.body
+        )
+    for item in demo_jobs(now):
+        spec = parse_job(item.body, state.context(MARKETS[item.market]))
+        await state.store.post_job(
+            item.market, spec, request_id=item.request_id, fingerprint=item.body
+        )
+    tokens = {}
+    for m in MARKETS:
+        tokens[m] = await create_token(
+            state.store.redis, market=m, role="integration", created_at=iso(now)
+        )
+    return tokens
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.app import create_app
+
+    settings = Settings.from_env()
+    shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+    base = f"http://{shown}:{args.port}"
+
+    async def ready(state: AppState) -> None:
+        lines = ["", "kuaizhao is running:"]
+        where = (
+            "embedded valkey, data in " + str(settings.data_dir.resolve())
+            if settings.redis_url is None
+            else "REDIS_URL"
+        )
+        lines.append(f"  store:          {where}")
+        lines.append(f"  market picker:  {base}/")
+        for m in MARKETS.values():
+            lines.append(f"  kiosk {m.id:<10}{base}/m/{m.id}/    hall board: {base}/m/{m.id}/board")
+        lines.append(f"  operators:      {base}/ops/")
+        lines.append(f"  API:            {base}/api/v1/openapi.json")
+        lines.append(f"  health:         {base}/-/health")
+        if args.demo:
+            tokens = await load_demo(state)
+            lines.append("  demo data loaded; API tokens (integration role):")
+            for market_id, tok in tokens.items():
+                lines.append(f"    {market_id:<10} {tok}")
+        print("\n".join(lines) + "\n", flush=True)
+
+    try:
+        app = create_app(settings, on_ready=ready)
+    except ServerNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="info", proxy_headers=True
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except ServerNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _matcher(args: argparse.Namespace) -> int:
+    from redis.asyncio import BlockingConnectionPool
+
+    from matcher.queue import Matcher
+    from matcher.store import Store
+
+    settings = Settings.from_env().with_secret()
+    if settings.redis_url is None:
+        print("kuaizhao matcher runs beside a server: set REDIS_URL", file=sys.stderr)
+        return 2
+    markets = args.market or list(MARKETS)
+
+    async def main() -> None:
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url or "",
+            max_connections=settings.redis_pool_size,
+            decode_responses=True,
+        )
+        redis = Redis(connection_pool=pool)
+        store = Store(redis, settings, SystemClock())
+        await store.probe()
+        matcher = Matcher(store, markets)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, matcher.stop)
+        log.info("matcher %s consuming %s", matcher.name, ", ".join(markets))
+        try:
+            await matcher.run()
+        finally:
+            await redis.aclose()
+            await pool.disconnect()
+
+    asyncio.run(main())
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.market not in MARKETS and args.market != "*":
+        print(f"unknown market {args.market!r}; one of: {', '.join(MARKETS)}", file=sys.stderr)
+        return 2
+
+    async def main() -> str:
+        async with open_redis(settings) as redis:
+            return await create_token(
+                redis, market=args.market, role=args.role, created_at=iso(SystemClock().now())
+            )
+
+    print(asyncio.run(main()))
+    return 0
+
+
+def _skills(args: argparse.Namespace) -> int:
+    from matcher.skills import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    hits = taxonomy.parse(args.text)
+    if args.json:
+        print(
+            json.dumps(
+                [{"skill_id": h.skill_id, "score": h.score, "band": h.band} for h in hits],
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for h in hits:
+            skill = taxonomy.get(h.skill_id)
+            print(f"{h.skill_id:<24} {skill.name_zh if skill else '':<8} {h.score:6.1f}  {h.band}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from matcher.store import Store
+
+    settings = Settings.from_env().with_secret()
+
+    async def main() -> list[dict[str, Any]]:
+        async with open_redis(settings) as redis:
+            store = Store(redis, settings, SystemClock())
+            day = args.date or store.today()
+            return [await store.stats(m, day) for m in (args.market or list(MARKETS))]
+
+    print(json.dumps(asyncio.run(main()), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from matcher.places import default_gazetteer
+    from matcher.skills import default_taxonomy
+    from matcher.store import Store
+
+    settings = Settings.from_env().with_secret()
+
+    async def main() -> dict[str, str]:
+        async with open_redis(settings) as redis:
+            clock = SystemClock()
+            store = Store(redis, settings, clock)
+            await store.probe()
+            state = AppState(settings, clock, store, default_taxonomy(), default_gazetteer())
+            return await load_demo(state)
+
+    for m, tok in asyncio.run(main()).items():
+        print(f"{m:<10} {tok}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from kiosk.bench import run_bench
+
+    print(json.dumps(run_bench(args), ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kuaizhao", description="即时快招 — same-day hiring for gig markets"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run web + matcher (+ embedded server without REDIS_URL)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--demo", action="store_true", help="load demo data and print API tokens")
+    s.set_defaults(func=_serve)
+    m = sub.add_parser("matcher", help="run a standalone matcher (needs REDIS_URL)")
+    m.add_argument("--market", action="append", choices=list(MARKETS))
+    m.set_defaults(func=_matcher)
+    t = sub.add_parser("token", help="API tokens")
+    tsub = t.add_subparsers(dest="token_command", required=True)
+    tc = tsub.add_parser("create", help="create a bearer token bound to a market and a role")
+    tc.add_argument("--market", required=True)
+    tc.add_argument("--role", required=True, choices=ROLES)
+    tc.set_defaults(func=_token)
+    k = sub.add_parser("skills", help="the skills taxonomy")
+    ksub = k.add_subparsers(dest="skills_command", required=True)
+    kp = ksub.add_parser("parse", help="free text to skill ids")
+    kp.add_argument("text")
+    kp.add_argument("--json", action="store_true")
+    kp.set_defaults(func=_skills)
+    d = sub.add_parser("demo", help="load demo data into the store")
+    d.set_defaults(func=_demo)
+    r = sub.add_parser("report", help="daily figures as JSON")
+    r.add_argument("--market", action="append", choices=list(MARKETS))
+    r.add_argument("--date")
+    r.set_defaults(func=_report)
+    b = sub.add_parser("bench", help="benchmarks, printing JSON")
+    b.add_argument("what", nargs="?", default="latency", choices=["latency"])
+    b.add_argument("--posts", type=int, default=100)
+    b.add_argument("--workers", type=int, default=200)
+    b.add_argument("--json", action="store_true", help="(output is always JSON)")
+    b.set_defaults(func=_bench)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Jinja2 templates, with the translation catalog and language in every context."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from kiosk.i18n import Lang, t
+
+LANG_COOKIE = "kz_lang"
+
+
+def templates_dir() -> Path:
+    # Installed wheels carry the templates inside the package; a source checkout keeps
+    # them at the top level.
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def request_lang(request: Request) -> Lang:
+    lang = request.cookies.get(LANG_COOKIE, "zh")
+    return "en" if lang == "en" else "zh"
+
+
+def _i18n(request: Request) -> dict[str, Any]:
+    lang = request_lang(request)
+    return {"lang": lang, "t": partial(t, lang=lang), "other_lang": "en" if lang == "zh" else "zh"}
+
+
+templates = Jinja2Templates(directory=templates_dir(), context_processors=[_i18n])
+templates.env.globals["htmx_js"] = "vendor/htmx-2.0.11.min.js"

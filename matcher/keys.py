@@ -1,0 +1,120 @@
+"""Every Redis key kuaizhao uses, with its type and lifetime.
+
+All keys of one market carry the hash tag ``{market}`` so that each Lua script and
+MULTI touches a single cluster slot. Records are JSON values in per-market hashes
+(rather than a key per record) so that scripts reach every record they change
+through a declared KEY, which keeps them correct on Redis Cluster.
+
+| key                                   | type   | lifetime                         |
+|---------------------------------------|--------|----------------------------------|
+| kz:{m}:jobs                           | HASH   | job id -> job JSON; kept         |
+| kz:{m}:jobs:open                      | ZSET   | open job ids by post time        |
+| kz:{m}:jobs:day:{d}                   | ZSET   | job ids posted on day d; kept    |
+| kz:{m}:idx:jobs:{skill}               | ZSET   | open jobs by skill; cleaned lazily |
+| kz:{m}:checkins:{d}                   | HASH   | worker id -> check-in JSON; DAY_TTL |
+| kz:{m}:idx:workers:{d}:{skill}        | ZSET   | workers by skill, score check-in ms; DAY_TTL |
+| kz:{m}:workers                        | HASH   | worker id -> profile JSON; kept  |
+| kz:{m}:offers                         | HASH   | offer id -> offer JSON; kept     |
+| kz:{m}:offers:pending                 | ZSET   | pending offer ids by expiry ms   |
+| kz:{m}:tickets                        | HASH   | ticket ref -> ticket JSON; kept  |
+| kz:{m}:seq:{d}                        | STRING | ticket counter of day d; DAY_TTL |
+| kz:{m}:q                              | STREAM | work queue, group ``matchers``   |
+| kz:{m}:q:dead                         | STREAM | dead-lettered queue entries      |
+| kz:{m}:events                         | STREAM | every state change (screens, audit, stats) |
+| kz:{m}:stats:{d}                      | HASH   | daily counters; kept             |
+| kz:{m}:ttb:{d} / kz:{m}:ttf:{d}       | LIST   | minutes to first booking / to filled |
+| kz:{m}:idem:{request id}              | STRING | idempotent response; IDEM_TTL    |
+| kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
+| kz:tokens                             | HASH   | sha256(token) -> token JSON (role, market) |
+| kz:matchers                           | HASH   | matcher consumer -> heartbeat ms |
+"""
+
+from __future__ import annotations
+
+DAY_TTL_S = 8 * 24 * 3600
+IDEM_TTL_S = 2 * 24 * 3600
+QUEUE_GROUP = "matchers"
+EVENTS_MAXLEN = 500_000
+QUEUE_MAXLEN = 200_000
+
+TOKENS = "kz:tokens"
+MATCHERS = "kz:matchers"
+
+
+class MarketKeys:
+    """Key names of one market."""
+
+    __slots__ = ("market", "p")
+
+    def __init__(self, market: str) -> None:
+        if not market or not market.isascii() or "}" in market or "{" in market:
+            raise ValueError(f"bad market id {market!r}")
+        self.market = market
+        self.p = f"kz:{{{market}}}"
+
+    @property
+    def jobs(self) -> str:
+        return f"{self.p}:jobs"
+
+    @property
+    def jobs_open(self) -> str:
+        return f"{self.p}:jobs:open"
+
+    def jobs_day(self, day: str) -> str:
+        return f"{self.p}:jobs:day:{day}"
+
+    def jobs_by_skill(self, skill: str) -> str:
+        return f"{self.p}:idx:jobs:{skill}"
+
+    def checkins(self, day: str) -> str:
+        return f"{self.p}:checkins:{day}"
+
+    def workers_by_skill(self, day: str, skill: str) -> str:
+        return f"{self.p}:idx:workers:{day}:{skill}"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.p}:workers"
+
+    @property
+    def offers(self) -> str:
+        return f"{self.p}:offers"
+
+    @property
+    def offers_pending(self) -> str:
+        return f"{self.p}:offers:pending"
+
+    @property
+    def tickets(self) -> str:
+        return f"{self.p}:tickets"
+
+    def seq(self, day: str) -> str:
+        return f"{self.p}:seq:{day}"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.p}:q"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.p}:q:dead"
+
+    @property
+    def events(self) -> str:
+        return f"{self.p}:events"
+
+    def stats(self, day: str) -> str:
+        return f"{self.p}:stats:{day}"
+
+    def minutes_to_booking(self, day: str) -> str:
+        return f"{self.p}:ttb:{day}"
+
+    def minutes_to_fill(self, day: str) -> str:
+        return f"{self.p}:ttf:{day}"
+
+    def idem(self, request_id: str) -> str:
+        return f"{self.p}:idem:{request_id}"
+
+    @property
+    def rollover(self) -> str:
+        return f"{self.p}:rollover"

@@ -1,0 +1,41 @@
+"""The gig markets kuaizhao serves.
+
+The four model markets of Qiandongnan are built in; every other county market can be
+added here with its county adcode (see ``matcher/data/places.csv``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    id: str
+    name_zh: str
+    name_en: str
+    county_adcode: str
+    # Printed on tickets and called out on the hall board, so it must be short and
+    # unambiguous between markets: two ascii letters.
+    ticket_prefix: str
+    desks: int = 6
+    # Guizhou hourly minimum wage class (1–3); operators confirm it (SOURCES.md).
+    wage_class: int = 2
+
+    def public(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name_zh, "county_adcode": self.county_adcode}
+
+
+MARKETS: dict[str, Market] = {
+    m.id: m
+    for m in (
+        Market("kaili", "凯里零工市场", "Kaili Gig Market", "522601", "KL", desks=8, wage_class=1),
+        Market("liping", "黎平零工市场", "Liping Gig Market", "522631", "LP"),
+        Market("rongjiang", "榕江零工市场", "Rongjiang Gig Market", "522632", "RJ"),
+        Market("jianhe", "剑河零工市场", "Jianhe Gig Market", "522629", "JH", desks=4),
+    )
+}
+
+
+def get_market(market_id: str) -> Market | None:
+    return MARKETS.get(market_id)

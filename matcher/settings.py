@@ -1,0 +1,112 @@
+"""The one place settings are read from the environment.
+
+Every setting has an environment variable, a default, and a line of documentation;
+``deploy/`` templates and the README are checked against ``FIELDS`` by the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    redis_url: str | None = field(
+        default=None,
+        metadata={"env": "REDIS_URL", "doc": "Redis/Valkey URL; absent: start the embedded server"},
+    )
+    data_dir: Path = field(
+        default=Path("var"),
+        metadata={"env": "KUAIZHAO_DATA", "doc": "data directory (embedded server under redis/)"},
+    )
+    api_token: str | None = field(
+        default=None,
+        metadata={"env": "KUAIZHAO_API_TOKEN", "doc": "extra integration token for every market"},
+    )
+    secret: str = field(
+        default="",
+        metadata={
+            "env": "KUAIZHAO_SECRET",
+            "doc": "key for phone-number hashes; absent: generated once into DATA/secret",
+        },
+    )
+    offer_ttl_minutes: int = field(
+        default=15, metadata={"env": "KUAIZHAO_OFFER_TTL_MIN", "doc": "minutes an offer stays open"}
+    )
+    offers_per_slot: int = field(
+        default=3,
+        metadata={"env": "KUAIZHAO_OFFERS_PER_SLOT", "doc": "pending offers per open headcount"},
+    )
+    max_pending_offers: int = field(
+        default=3,
+        metadata={"env": "KUAIZHAO_MAX_PENDING", "doc": "pending offers one worker may hold"},
+    )
+    claim_idle_ms: int = field(
+        default=10_000,
+        metadata={
+            "env": "KUAIZHAO_CLAIM_IDLE_MS",
+            "doc": "queue entries idle this long are claimed by another matcher",
+        },
+    )
+    max_deliveries: int = field(
+        default=5,
+        metadata={"env": "KUAIZHAO_MAX_DELIVERIES", "doc": "deliveries before dead-lettering"},
+    )
+    redis_pool_size: int = field(
+        default=64,
+        metadata={"env": "KUAIZHAO_REDIS_POOL", "doc": "connections per process (requests wait)"},
+    )
+    durable_writes: bool = field(
+        default=True,
+        metadata={
+            "env": "KUAIZHAO_DURABLE",
+            "doc": "acknowledge writes only after WAITAOF (when the server supports it)",
+        },
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            elif f.type in ("Path", Path):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_secret(self) -> Settings:
+        """Return settings whose secret is set, creating DATA/secret on first use.
+
+        The secret keys worker ids (hashes of phone numbers): it must stay the same
+        across restarts or every returning worker becomes a stranger.
+        """
+        if self.secret:
+            return self
+        path = self.data_dir / "secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return _replace(self, secret=path.read_text().strip())
+
+
+def _replace(settings: Settings, **changes: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+FIELDS: dict[str, str] = {f.metadata["env"]: f.metadata["doc"] for f in fields(Settings)}

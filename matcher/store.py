@@ -1,0 +1,428 @@
+"""The store: every read and write of kuaizhao's state, over one Redis connection pool.
+
+Writes go through the Lua scripts in ``matcher.scripts``; this module builds their
+records, turns their refusals into ``ScriptError`` codes, and waits for durability
+(WAITAOF) before a write is acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from datetime import date, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from matcher.clock import Clock, day_key, iso, to_ms
+from matcher.keys import MarketKeys
+from matcher.markets import MARKETS, Market
+from matcher.records import (
+    body_hash,
+    checkin_public,
+    dumps,
+    employer_id_for,
+    job_public,
+    loads,
+    mask_phone,
+    new_id,
+    offer_public,
+    strs,
+    ticket_public,
+    worker_id_for,
+)
+from matcher.scripts import Result, ScriptError, Scripts
+from matcher.settings import Settings
+from matcher.specs import CheckinSpec, JobSpec
+
+log = logging.getLogger(__name__)
+
+STATS_COUNTERS = (
+    "jobs_posted",
+    "headcount_posted",
+    "checkins",
+    "offers",
+    "bookings",
+    "hired",
+    "not_hired",
+    "no_shows",
+    "declined",
+    "offers_expired",
+    "jobs_cancelled",
+    "jobs_expired",
+    "bookings_cancelled",
+)
+
+__all__ = ["ScriptError", "Store"]
+
+
+class Store:
+    def __init__(self, redis: Redis, settings: Settings, clock: Clock) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.clock = clock
+        self.scripts = Scripts(redis)
+        self._keys = {m: MarketKeys(m) for m in MARKETS}
+        # None: not probed yet. WAITAOF exists from Redis 7.2 / Valkey 7.2 and needs AOF on.
+        self.waitaof: bool | None = None
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def keys(self, market: str) -> MarketKeys:
+        try:
+            return self._keys[market]
+        except KeyError:
+            return MarketKeys(market)
+
+    def market(self, market_id: str) -> Market:
+        return MARKETS[market_id]
+
+    def today(self) -> str:
+        return day_key(self.clock.now())
+
+    async def probe(self) -> dict[str, Any]:
+        """Check the server at start: refuse eviction, learn whether WAITAOF works."""
+        policy = (await self.redis.config_get("maxmemory-policy")).get("maxmemory-policy")
+        if policy not in (None, "noeviction"):
+            raise RuntimeError(
+                f"the Redis server evicts keys (maxmemory-policy {policy}); kuaizhao needs "
+                "noeviction or it could silently lose jobs and bookings"
+            )
+        try:
+            await self.redis.execute_command("WAITAOF", 1, 0, 0)  # type: ignore[no-untyped-call]
+            self.waitaof = True
+        except ResponseError as exc:
+            # Redis 7.0 has no WAITAOF, and a server without AOF cannot promise it:
+            # writes are then as durable as that server's own configuration.
+            self.waitaof = False
+            log.warning("durable acknowledgement unavailable (%s); relying on the server", exc)
+        self.scripts.waitaof = bool(self.waitaof and self.settings.durable_writes)
+        return {"maxmemory_policy": policy, "waitaof": self.waitaof}
+
+    # -- jobs -----------------------------------------------------------------------
+
+    async def post_job(
+        self, market: str, spec: JobSpec, *, request_id: str, fingerprint: Any
+    ) -> Result:
+        now = self.clock.now()
+        day = day_key(now)
+        job_id = new_id("j")
+        record = {
+            "id": job_id,
+            "market": market,
+            "title": spec.title,
+            "description": spec.description,
+            "skills": list(spec.skills),
+            "headcount": spec.headcount,
+            "remaining": spec.headcount,
+            "active": 0,
+            "pending": 0,
+            "wage_yuan": spec.wage_yuan,
+            "wage_unit": spec.wage_unit,
+            "wage_day_yuan": spec.wage_per_day(),
+            "township": spec.township,
+            "county_adcode": spec.county_adcode,
+            "start_at": iso(spec.start_at),
+            "end_at": iso(spec.end_at),
+            "interview_at": iso(spec.interview_at),
+            "interview_place": spec.interview_place,
+            "employer_name": spec.employer_name,
+            "employer_phone_masked": mask_phone(spec.employer_phone),
+            "employer_id": employer_id_for(spec.employer_phone, self.settings.secret),
+            "meals": spec.meals,
+            "transport": spec.transport,
+            "tools": spec.tools,
+            "status": "open",
+            "created_ms": to_ms(now),
+            "created_at": iso(now),
+            "day": day,
+            "offered": {},
+            "bookings": {},
+        }
+        response = job_public(record)
+        result = await self.scripts.post_job(
+            self.keys(market),
+            day=day,
+            request_id=request_id,
+            job_id=job_id,
+            job_json=dumps(record),
+            body_hash=body_hash(fingerprint),
+            now_ms=to_ms(now),
+            headcount=spec.headcount,
+            skills=spec.skills,
+            response_json=dumps(response),
+        )
+        return Result(loads(result.value), result.replay)
+
+    async def get_job_record(self, market: str, job_id: str) -> dict[str, Any] | None:
+        return loads(await self.redis.hget(self.keys(market).jobs, job_id))
+
+    async def get_job(self, market: str, job_id: str) -> dict[str, Any] | None:
+        job = await self.get_job_record(market, job_id)
+        if job is None:
+            return None
+        refs = list(job.get("bookings", {}).values())
+        tickets = await self._tickets(market, refs)
+        return job_public(job, tickets)
+
+    async def _tickets(self, market: str, refs: list[str]) -> dict[str, dict[str, Any]]:
+        if not refs:
+            return {}
+        raw = await self.redis.hmget(self.keys(market).tickets, refs)
+        return {ref: t for ref, r in zip(refs, raw, strict=True) if (t := loads(r)) is not None}
+
+    async def list_jobs(
+        self, market: str, *, status: str | None = None, day: str | None = None
+    ) -> list[dict[str, Any]]:
+        k = self.keys(market)
+        today = self.today()
+        if status == "open" and day in (None, today):
+            ids = strs(await self.redis.zrange(k.jobs_open, 0, -1))
+        else:
+            ids = strs(await self.redis.zrange(k.jobs_day(day or today), 0, -1))
+        if not ids:
+            return []
+        raw = await self.redis.hmget(k.jobs, ids)
+        jobs = [j for r in raw if (j := loads(r)) is not None]
+        if status == "open":
+            # A job left open past midnight is expired even before the rollover ran.
+            jobs = [j for j in jobs if j["status"] == "open" and j["day"] == today]
+        elif status:
+            jobs = [j for j in jobs if j["status"] == status]
+        return [job_public(j) for j in jobs]
+
+    async def cancel_job(self, market: str, job_id: str) -> Result:
+        job = await self.get_job_record(market, job_id)
+        if job is None:
+            raise ScriptError("no_job")
+        now = self.clock.now()
+        result = await self.scripts.close_job(
+            self.keys(market),
+            day=day_key(now),
+            job_day=job["day"],
+            job_id=job_id,
+            now_ms=to_ms(now),
+            mode="cancel",
+        )
+        return result
+
+    async def record_outcome(
+        self, market: str, job_id: str, worker_id: str, outcome: str, reason: str = ""
+    ) -> dict[str, Any]:
+        job = await self.get_job_record(market, job_id)
+        if job is None:
+            raise ScriptError("no_job")
+        now = self.clock.now()
+        result = await self.scripts.record_outcome(
+            self.keys(market),
+            day=day_key(now),
+            job_day=job["day"],
+            job_id=job_id,
+            worker_id=worker_id,
+            outcome=outcome,
+            now_ms=to_ms(now),
+            reason=reason,
+        )
+        ticket = loads(result.value)
+        assert ticket is not None
+        return ticket_public(ticket)
+
+    # -- check-ins and workers --------------------------------------------------------
+
+    def worker_id(self, phone: str) -> str:
+        return worker_id_for(phone, self.settings.secret)
+
+    async def check_in(
+        self, market: str, spec: CheckinSpec, *, request_id: str, fingerprint: Any
+    ) -> Result:
+        now = self.clock.now()
+        day = day_key(now)
+        wid = self.worker_id(spec.phone)
+        given = {
+            "name": spec.name,
+            "phone_masked": mask_phone(spec.phone),
+            "skills": list(spec.skills),
+            "skills_text": spec.skills_text,
+            "township": spec.township,
+            "county_adcode": spec.county_adcode,
+            "reach": spec.reach,
+            "min_wage_yuan": spec.min_wage_yuan,
+            "available_until": iso(spec.available_until),
+            "available_until_ms": to_ms(spec.available_until),
+        }
+        profile = {
+            "worker_id": wid,
+            "name": spec.name,
+            "phone_masked": mask_phone(spec.phone),
+            "skills": list(spec.skills),
+            "township": spec.township,
+            "county_adcode": spec.county_adcode,
+            "reach": spec.reach,
+            "min_wage_yuan": spec.min_wage_yuan,
+            "last_day": day,
+        }
+        result = await self.scripts.check_in(
+            self.keys(market),
+            day=day,
+            request_id=request_id,
+            worker_id=wid,
+            checkin_json=dumps(given),
+            body_hash=body_hash(fingerprint),
+            now_ms=to_ms(now),
+            profile_json=dumps(profile),
+            skills=spec.skills,
+        )
+        return Result(loads(result.value), result.replay)
+
+    async def get_checkin_record(
+        self, market: str, worker_id: str, day: str | None = None
+    ) -> dict[str, Any] | None:
+        key = self.keys(market).checkins(day or self.today())
+        return loads(await self.redis.hget(key, worker_id))
+
+    async def get_checkin(self, market: str, worker_id: str) -> dict[str, Any] | None:
+        ck = await self.get_checkin_record(market, worker_id)
+        return None if ck is None else checkin_public(ck)
+
+    async def get_profile(self, market: str, worker_id: str) -> dict[str, Any] | None:
+        return loads(await self.redis.hget(self.keys(market).workers, worker_id))
+
+    async def count_checkins(self, market: str) -> int:
+        return int(await self.redis.hlen(self.keys(market).checkins(self.today())))
+
+    # -- offers and tickets -------------------------------------------------------------
+
+    async def offers_for_worker(self, market: str, worker_id: str) -> list[dict[str, Any]]:
+        ck = await self.get_checkin_record(market, worker_id)
+        if ck is None or not ck.get("offers"):
+            return []
+        k = self.keys(market)
+        ids = ck["offers"].split()
+        offers = [o for r in await self.redis.hmget(k.offers, ids) if (o := loads(r)) is not None]
+        job_ids = list({o["job_id"] for o in offers})
+        jobs = {
+            j["id"]: j
+            for r in await self.redis.hmget(k.jobs, job_ids)
+            if (j := loads(r)) is not None
+        }
+        now_ms = to_ms(self.clock.now())
+        for o in offers:
+            # The sweep may lag a little; nobody should be shown an offer they can no
+            # longer take.
+            if o["status"] == "pending" and o["expires_ms"] <= now_ms:
+                o["status"] = "expired"
+        offers.sort(key=lambda o: (o["status"] != "pending", -float(o.get("score", 0))))
+        return [offer_public(o, jobs.get(o["job_id"])) for o in offers]
+
+    async def get_offer(self, market: str, offer_id: str) -> dict[str, Any] | None:
+        return loads(await self.redis.hget(self.keys(market).offers, offer_id))
+
+    async def accept_offer(
+        self, market: str, offer_id: str, *, worker_id: str | None = None
+    ) -> dict[str, Any]:
+        now = self.clock.now()
+        result = await self.scripts.accept_offer(
+            self.keys(market),
+            day=day_key(now),
+            offer_id=offer_id,
+            worker_id=worker_id,
+            now_ms=to_ms(now),
+            ticket_prefix=self.market(market).ticket_prefix,
+        )
+        ticket = loads(result.value)
+        assert ticket is not None
+        return ticket_public(ticket)
+
+    async def decline_offer(
+        self, market: str, offer_id: str, *, worker_id: str | None = None
+    ) -> None:
+        now = self.clock.now()
+        await self.scripts.decline_offer(
+            self.keys(market),
+            day=day_key(now),
+            offer_id=offer_id,
+            worker_id=worker_id,
+            now_ms=to_ms(now),
+        )
+
+    async def get_ticket(self, market: str, ref: str) -> dict[str, Any] | None:
+        t = loads(await self.redis.hget(self.keys(market).tickets, ref))
+        return None if t is None else ticket_public(t)
+
+    # -- daily figures ------------------------------------------------------------------
+
+    async def stats(self, market: str, day: str) -> dict[str, Any]:
+        k = self.keys(market)
+        async with self.redis.pipeline(transaction=False) as p:
+            p.hgetall(k.stats(day))
+            p.lrange(k.minutes_to_fill(day), 0, -1)
+            p.lrange(k.minutes_to_booking(day), 0, -1)
+            raw, ttf, ttb = await p.execute()
+        counts = {name: int(raw.get(name, 0)) for name in STATS_COUNTERS}
+        headcount = counts["headcount_posted"]
+        out: dict[str, Any] = {"date": day, "market": market, **counts}
+        out["fill_rate"] = round(counts["hired"] / headcount, 4) if headcount else 0.0
+        out["median_minutes_to_fill"] = statistics.median(map(int, ttf)) if ttf else None
+        out["median_minutes_to_first_booking"] = statistics.median(map(int, ttb)) if ttb else None
+        return out
+
+    # -- day boundary -------------------------------------------------------------------
+
+    async def roll_day(self, market: str) -> int:
+        """Close every job of an earlier day that is still open or filled.
+
+        Check-ins need no closing: their keys are per day. Returns jobs closed.
+        """
+        k = self.keys(market)
+        now = self.clock.now()
+        today = day_key(now)
+        ids = strs(await self.redis.zrange(k.jobs_open, 0, -1))
+        closed = 0
+        if ids:
+            for job in [j for r in await self.redis.hmget(k.jobs, ids) if (j := loads(r))]:
+                if job["day"] < today:
+                    try:
+                        await self.scripts.close_job(
+                            k,
+                            day=today,
+                            job_day=job["day"],
+                            job_id=job["id"],
+                            now_ms=to_ms(now),
+                            mode="day_end",
+                        )
+                        closed += 1
+                    except ScriptError:
+                        pass
+        # Filled jobs are not in jobs:open; close yesterday's ones by day index.
+        raw_last = await self.redis.get(k.rollover)
+        last = str(raw_last) if raw_last is not None else None
+        if last is None or last < today:
+            start = date.fromisoformat(last) if last else date.fromisoformat(today) - timedelta(7)
+            d = start
+            while d.isoformat() < today:
+                for job_id in strs(await self.redis.zrange(k.jobs_day(d.isoformat()), 0, -1)):
+                    old = await self.get_job_record(market, job_id)
+                    if old and job["status"] in ("open", "filled"):
+                        try:
+                            await self.scripts.close_job(
+                                k,
+                                day=today,
+                                job_day=job["day"],
+                                job_id=job_id,
+                                now_ms=to_ms(now),
+                                mode="day_end",
+                            )
+                            closed += 1
+                        except ScriptError:
+                            pass
+                d += timedelta(days=1)
+            await self.redis.set(k.rollover, today)
+        return closed
+
+    async def expire_offers(self, market: str, limit: int = 500) -> int:
+        now = self.clock.now()
+        n = await self.scripts.expire_offers(
+            self.keys(market), day=day_key(now), now_ms=to_ms(now), limit=limit
+        )
+        return n

@@ -1,0 +1,47 @@
+"""Request bodies for tests, on the pinned morning of ``conftest.MORNING``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import MORNING
+
+from matcher.clock import iso
+
+
+def at(hhmm: str) -> str:
+    h, m = map(int, hhmm.split(":"))
+    return iso(MORNING.replace(hour=h, minute=m))
+
+
+def job_body(**kw: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "招两个搬砖的小工",
+        "skills": ["general_laborer"],
+        "headcount": 2,
+        "wage_yuan": 200,
+        "wage_unit": "day",
+        "township": "522601001",
+        "start_at": at("10:00"),
+        "end_at": at("17:00"),
+        "interview_at": at("09:30"),
+        "interview_place": "3号洽谈桌",
+        "employer_name": "王师傅",
+        "employer_phone": "13800000000",
+    }
+    body.update(kw)
+    return body
+
+
+def checkin_body(n: int = 1, **kw: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "phone": f"139{n:08d}",
+        "name": "李",
+        "skills": ["general_laborer"],
+        "township": "522601001",
+        "reach": "county",
+        "min_wage_yuan": 150,
+        "available_until": at("18:00"),
+    }
+    body.update(kw)
+    return body

@@ -1,0 +1,156 @@
+"""Shared fixtures: a real Redis-compatible server, a pinned clock, the app.
+
+Storage tests run against the embedded Valkey (always) and, when
+``KUAIZHAO_TEST_REDIS_URL`` is set (CI: the machine's Redis 7 on a dedicated db), against
+that server too. With ``KUAIZHAO_REQUIRE_ALL=1`` a missing server or browser fails the
+run instead of skipping silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from redis.asyncio import BlockingConnectionPool, Redis
+
+from kiosk.app import create_app
+from matcher.clock import TZ, FixedClock
+from matcher.embedded import EmbeddedServer
+from matcher.markets import MARKETS
+from matcher.queue import Matcher
+from matcher.settings import Settings
+from matcher.store import Store
+
+# A Friday morning in Kaili. Tests never read the real clock.
+MORNING = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
+REQUIRE_ALL = os.environ.get("KUAIZHAO_REQUIRE_ALL") == "1"
+EXTERNAL = os.environ.get("KUAIZHAO_TEST_REDIS_URL")
+TEST_DB = 9
+API_TOKEN = "test-integration-token"
+
+
+def unavailable(reason: str) -> None:
+    """Skip, or fail when the run demands every test (CI)."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required test resource missing: {reason}")
+    pytest.skip(reason)
+
+
+def _check_external(url: str) -> str:
+    db = urlparse(url).path.lstrip("/") or "0"
+    if db == "0":
+        raise pytest.UsageError("KUAIZHAO_TEST_REDIS_URL must name a dedicated db, never db 0")
+    return url
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    # Short path: unix socket names are limited to ~100 bytes.
+    base = Path(os.environ.get("KUAIZHAO_TEST_TMP", "/tmp"))
+    import tempfile
+
+    data = Path(tempfile.mkdtemp(prefix="kzv", dir=base))
+    server = EmbeddedServer(data)
+    server.start()
+    yield server
+    server.stop()
+
+
+BACKENDS = ["valkey", *(["redis"] if EXTERNAL else [])]
+
+
+@pytest.fixture(params=BACKENDS)
+def redis_url(request: pytest.FixtureRequest, embedded_server: EmbeddedServer) -> str:
+    if request.param == "redis":
+        assert EXTERNAL
+        return _check_external(EXTERNAL)
+    return f"{embedded_server.url}?db={TEST_DB}"
+
+
+@pytest.fixture
+def valkey_url(embedded_server: EmbeddedServer) -> str:
+    """For tests that only need one backend (pages, browser)."""
+    return f"{embedded_server.url}?db={TEST_DB}"
+
+
+async def _flushed(url: str) -> AsyncIterator[Redis]:
+    # The same kind of pool as the app: a burst waits for a connection, never fails.
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=64, timeout=30, decode_responses=True
+    )
+    r = Redis(connection_pool=pool)
+    await r.flushdb()
+    try:
+        yield r
+    finally:
+        await r.flushdb()
+        await r.aclose()
+        await pool.disconnect()
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    async for r in _flushed(redis_url):
+        yield r
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MORNING)
+
+
+def make_settings(url: str, data_dir: Path, **kw: Any) -> Settings:
+    return Settings(redis_url=url, data_dir=data_dir, secret="test-secret", **kw)
+
+
+@pytest.fixture
+def settings(redis_url: str, tmp_path: Path) -> Settings:
+    return make_settings(redis_url, tmp_path, claim_idle_ms=50, api_token=API_TOKEN)
+
+
+@pytest.fixture
+async def store(redis: Redis, settings: Settings, clock: FixedClock) -> Store:
+    s = Store(redis, settings, clock)
+    await s.probe()
+    return s
+
+
+@pytest.fixture
+async def matcher(store: Store) -> Matcher:
+    m = Matcher(store, MARKETS, name="test-matcher")
+    await m.ensure_groups()
+    return m
+
+
+async def drain(matcher: Matcher, market: str = "kaili") -> int:
+    """Handle queue entries until none are left; returns how many were handled."""
+    total = 0
+    while n := await matcher.consume_once(market):
+        total += n
+    return total
+
+
+class Client(httpx.AsyncClient):
+    state: Any
+
+
+@pytest.fixture
+async def client(redis: Redis, settings: Settings, clock: FixedClock) -> AsyncIterator[Client]:
+    """The app over ASGI with its lifespan running; the matcher is driven by tests."""
+    app = create_app(settings, clock=clock, run_matcher=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with Client(transport=transport, base_url="http://kz.test") as c:
+            c.state = app.state.kz
+            yield c
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_TOKEN}"}

@@ -1,0 +1,357 @@
+"""The JSON API v1 contract (shared/API.md), through the ASGI app on a real server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from builders import at, checkin_body, job_body
+from conftest import Client
+
+from matcher.queue import Matcher
+
+pytestmark = pytest.mark.usefixtures("redis")
+
+CONTRACT_STATS = {
+    "date",
+    "jobs_posted",
+    "headcount_posted",
+    "checkins",
+    "offers",
+    "bookings",
+    "hired",
+    "no_shows",
+    "fill_rate",
+    "median_minutes_to_fill",
+}
+
+
+async def run_matcher(client: Client) -> None:
+    m = Matcher(client.state.store, ["kaili"], name="api-test")
+    await m.ensure_groups()
+    while await m.consume_once("kaili"):
+        pass
+
+
+async def test_markets(client: Client) -> None:
+    r = await client.get("/api/v1/markets")
+    assert r.status_code == 200
+    ids = {m["id"]: m for m in r.json()}
+    assert set(ids) >= {"kaili", "liping", "rongjiang", "jianhe"}
+    assert ids["kaili"] == {"id": "kaili", "name": "凯里零工市场", "county_adcode": "522601"}
+
+
+async def test_whole_loop_through_the_api(client: Client, auth: dict[str, str]) -> None:
+    r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=auth)
+    assert r.status_code == 201, r.text
+    worker = r.json()
+    assert worker["status"] == "available" and worker["skills"] == ["general_laborer"]
+    r = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=auth)
+    assert r.status_code == 201, r.text
+    job = r.json()
+    assert (
+        job["status"] == "open" and job["remaining"] == 2 and job["skills"] == ["general_laborer"]
+    )
+    await run_matcher(client)
+    r = await client.get(f"/api/v1/markets/kaili/workers/{worker['worker_id']}/offers")
+    offers = r.json()
+    assert len(offers) == 1
+    assert set(offers[0]) >= {"id", "job_id", "score", "explanation", "expires_at", "status"}
+    assert offers[0]["job_id"] == job["id"] and 0 <= offers[0]["score"] <= 100
+    r = await client.post(f"/api/v1/markets/kaili/offers/{offers[0]['id']}/accept", headers=auth)
+    assert r.status_code == 200, r.text
+    ticket = r.json()["ticket"]
+    assert set(ticket) >= {"ref", "job_id", "interview_at", "interview_place"}
+    assert ticket["interview_at"] == at("09:30")
+    r = await client.get(f"/api/v1/markets/kaili/jobs/{job['id']}")
+    view = r.json()
+    assert view["remaining"] == 1
+    assert view["bookings"][0]["ticket"] == ticket["ref"]
+    assert view["bookings"][0]["status"] == "booked"
+    r = await client.post(
+        f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
+        json={"worker_id": worker["worker_id"], "outcome": "hired"},
+        headers=auth,
+    )
+    assert r.status_code == 200, r.text
+    r = await client.get("/api/v1/markets/kaili/stats", params={"date": "2026-11-27"})
+    stats = r.json()
+    assert set(stats) >= CONTRACT_STATS
+    assert (stats["jobs_posted"], stats["headcount_posted"], stats["checkins"]) == (1, 2, 1)
+    assert (stats["offers"], stats["bookings"], stats["hired"]) == (1, 1, 1)
+    assert stats["fill_rate"] == 0.5
+    r = await client.post(f"/api/v1/markets/kaili/offers/{offers[0]['id']}/accept", headers=auth)
+    assert r.status_code == 200 and r.json()["ticket"]["ref"] == ticket["ref"]
+
+
+async def test_accept_conflicts(client: Client, auth: dict[str, str]) -> None:
+    ids = []
+    for n in (1, 2):
+        r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(n), headers=auth)
+        ids.append(r.json()["worker_id"])
+    await client.post("/api/v1/markets/kaili/jobs", json=job_body(headcount=1), headers=auth)
+    await run_matcher(client)
+    offers = [
+        (await client.get(f"/api/v1/markets/kaili/workers/{w}/offers")).json()[0] for w in ids
+    ]
+    r = await client.post(f"/api/v1/markets/kaili/offers/{offers[0]['id']}/accept", headers=auth)
+    assert r.status_code == 200
+    r = await client.post(f"/api/v1/markets/kaili/offers/{offers[1]['id']}/accept", headers=auth)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] in ("offer_withdrawn", "job_full")
+    r = await client.post("/api/v1/markets/kaili/offers/nope/accept", headers=auth)
+    assert r.status_code == 404
+
+
+async def test_decline(client: Client, auth: dict[str, str]) -> None:
+    r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=auth)
+    wid = r.json()["worker_id"]
+    await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=auth)
+    await run_matcher(client)
+    [offer] = (await client.get(f"/api/v1/markets/kaili/workers/{wid}/offers")).json()
+    r = await client.post(f"/api/v1/markets/kaili/offers/{offer['id']}/decline", headers=auth)
+    assert r.status_code == 200
+    [offer] = (await client.get(f"/api/v1/markets/kaili/workers/{wid}/offers")).json()
+    assert offer["status"] == "declined"
+
+
+async def test_idempotency_key(client: Client, auth: dict[str, str]) -> None:
+    headers = {**auth, "Idempotency-Key": "post-1"}
+    a = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=headers)
+    b = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=headers)
+    assert a.status_code == b.status_code == 201
+    assert a.json() == b.json()
+    jobs = (await client.get("/api/v1/markets/kaili/jobs")).json()
+    assert len(jobs) == 1
+    c = await client.post("/api/v1/markets/kaili/jobs", json=job_body(headcount=3), headers=headers)
+    assert c.status_code == 409
+    assert c.json()["error"]["code"] == "idempotency_conflict"
+    stats = (await client.get("/api/v1/markets/kaili/stats")).json()
+    assert stats["jobs_posted"] == 1
+
+
+async def test_idempotent_checkin(client: Client, auth: dict[str, str]) -> None:
+    headers = {**auth, "Idempotency-Key": "ck-1"}
+    a = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=headers)
+    b = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=headers)
+    assert a.json() == b.json()
+    c = await client.post(
+        "/api/v1/markets/kaili/checkins", json=checkin_body(1, name="张"), headers=headers
+    )
+    assert c.status_code == 409
+
+
+async def test_auth(client: Client, auth: dict[str, str]) -> None:
+    r = await client.post("/api/v1/markets/kaili/jobs", json=job_body())
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthorized"
+    r = await client.post(
+        "/api/v1/markets/kaili/jobs", json=job_body(), headers={"Authorization": "Bearer nope"}
+    )
+    assert r.status_code == 401
+    from kiosk.auth import create_token
+
+    token = await create_token(
+        client.state.store.redis, market="liping", role="kiosk", created_at=""
+    )
+    r = await client.post(
+        "/api/v1/markets/kaili/jobs", json=job_body(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 403
+    r = await client.post(
+        "/api/v1/markets/liping/jobs",
+        json=job_body(township="522631001"),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 201, r.text
+    # A kiosk token may not record outcomes.
+    r = await client.post(
+        f"/api/v1/markets/liping/jobs/{r.json()['id']}/cancel",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 403
+
+
+BAD_JOBS: list[tuple[dict[str, Any], str]] = [
+    ({"employer_phone": "12345"}, "employer_phone"),
+    ({"headcount": 0}, "headcount"),
+    ({"headcount": 51}, "headcount"),
+    ({"headcount": "many"}, "headcount"),
+    ({"wage_yuan": 0}, "wage_yuan"),
+    ({"wage_yuan": -5}, "wage_yuan"),
+    ({"wage_yuan": 99999}, "wage_yuan"),
+    ({"wage_unit": "week"}, "wage_unit"),
+    ({"start_at": at("08:00")}, "start_at"),
+    ({"start_at": "2026-11-28T10:00:00+08:00"}, "start_at"),
+    ({"start_at": "tomorrow morning"}, "start_at"),
+    ({"start_at": "2026-11-27T10:00:00"}, "start_at"),
+    ({"end_at": at("09:45")}, "end_at"),
+    ({"interview_at": at("11:00")}, "interview_at"),
+    ({"skills": ["astronaut"]}, "skills"),
+    ({"skills": None, "title": "今天天气不错"}, "skills"),
+    ({"township": "火星"}, "township"),
+    ({"title": "砌" * 61}, "title"),
+    ({"title": ""}, "title"),
+    ({"colour": "red"}, "colour"),
+    ({"employer_name": "王" * 21}, "employer_name"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_JOBS)
+async def test_bad_job_input_names_the_field(
+    client: Client, auth: dict[str, str], change: dict[str, Any], field: str
+) -> None:
+    body = job_body(**change)
+    r = await client.post("/api/v1/markets/kaili/jobs", json=body, headers=auth)
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "invalid_input"
+    assert field in err["fields"], err
+    # Plain Chinese first, English after.
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in err["fields"][field])
+    assert (await client.get("/api/v1/markets/kaili/jobs")).json() == []
+    assert (await client.get("/api/v1/markets/kaili/stats")).json()["jobs_posted"] == 0
+
+
+async def test_missing_fields_are_named(client: Client, auth: dict[str, str]) -> None:
+    r = await client.post("/api/v1/markets/kaili/jobs", json={}, headers=auth)
+    assert r.status_code == 422
+    fields = r.json()["error"]["fields"]
+    assert {"title", "headcount", "wage_yuan", "township", "start_at", "employer_phone"} <= set(
+        fields
+    )
+
+
+async def test_bad_json_body(client: Client, auth: dict[str, str]) -> None:
+    r = await client.post(
+        "/api/v1/markets/kaili/jobs",
+        content=b"{not json",
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    r = await client.post("/api/v1/markets/kaili/jobs", json=[1, 2], headers=auth)
+    assert r.status_code == 422
+    r = await client.post("/api/v1/markets/kaili/jobs", content=b"x" * 70_000, headers=auth)
+    assert r.status_code == 413
+
+
+BAD_CHECKINS: list[tuple[dict[str, Any], str]] = [
+    ({"phone": "010-1234"}, "phone"),
+    ({"skills": [], "skills_text": ""}, "skills"),
+    ({"skills": None, "skills_text": "今天天气不错"}, "skills_text"),
+    ({"reach": "moon"}, "reach"),
+    ({"min_wage_yuan": -1}, "min_wage_yuan"),
+    ({"available_until": at("08:00")}, "available_until"),
+    ({"township": "火星"}, "township"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_CHECKINS)
+async def test_bad_checkin_input(
+    client: Client, auth: dict[str, str], change: dict[str, Any], field: str
+) -> None:
+    r = await client.post(
+        "/api/v1/markets/kaili/checkins", json=checkin_body(1, **change), headers=auth
+    )
+    assert r.status_code == 422, r.text
+    assert field in r.json()["error"]["fields"]
+    assert (await client.get("/api/v1/markets/kaili/stats")).json()["checkins"] == 0
+
+
+async def test_skills_from_text_and_place_names(client: Client, auth: dict[str, str]) -> None:
+    body = job_body(skills=None, title="找两个会砌墙的师傅", township="洗马河")
+    r = await client.post("/api/v1/markets/kaili/jobs", json=body, headers=auth)
+    assert r.status_code == 201, r.text
+    assert r.json()["skills"][0] == "bricklayer"
+    assert r.json()["township"] == "522601004"
+    r = await client.post(
+        "/api/v1/markets/kaili/checkins",
+        json=checkin_body(1, skills=None, skills_text="会砌墙"),
+        headers=auth,
+    )
+    assert r.status_code == 201 and r.json()["skills"] == ["bricklayer"]
+
+
+async def test_phone_normalisation(client: Client, auth: dict[str, str]) -> None:
+    a = await client.post(
+        "/api/v1/markets/kaili/checkins",
+        json=checkin_body(1, phone="+86 139 0000 0001"),
+        headers=auth,
+    )
+    b = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=auth)
+    assert a.json()["worker_id"] == b.json()["worker_id"]
+
+
+async def test_cancel(client: Client, auth: dict[str, str]) -> None:
+    job = (await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=auth)).json()
+    r = await client.post(f"/api/v1/markets/kaili/jobs/{job['id']}/cancel", headers=auth)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert (await client.get("/api/v1/markets/kaili/jobs?status=open")).json() == []
+    r = await client.post("/api/v1/markets/kaili/jobs/nope/cancel", headers=auth)
+    assert r.status_code == 404
+
+
+async def test_outcome_validation(client: Client, auth: dict[str, str]) -> None:
+    job = (await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=auth)).json()
+    r = await client.post(
+        f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
+        json={"worker_id": "w1", "outcome": "promoted"},
+        headers=auth,
+    )
+    assert r.status_code == 422 and "outcome" in r.json()["error"]["fields"]
+    r = await client.post(
+        f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
+        json={"worker_id": "w1", "outcome": "hired"},
+        headers=auth,
+    )
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_booking"
+
+
+async def test_unknown_market_and_job(client: Client, auth: dict[str, str]) -> None:
+    assert (await client.get("/api/v1/markets/mars/stats")).status_code == 404
+    assert (await client.get("/api/v1/markets/kaili/jobs/nope")).status_code == 404
+    r = await client.post("/api/v1/markets/mars/jobs", json=job_body(), headers=auth)
+    assert r.status_code == 404
+
+
+async def test_stats_date_validation(client: Client) -> None:
+    r = await client.get("/api/v1/markets/kaili/stats", params={"date": "27/11/2026"})
+    assert r.status_code == 422 and "date" in r.json()["error"]["fields"]
+
+
+async def test_skills_endpoints(client: Client) -> None:
+    skills = (await client.get("/api/v1/skills")).json()
+    assert len(skills) >= 80
+    assert {"id", "name_zh", "name_en", "category"} <= set(skills[0])
+    hits = (await client.get("/api/v1/skills/parse", params={"text": "会砌墙"})).json()
+    assert hits[0]["skill_id"] == "bricklayer" and hits[0]["band"] == "accept"
+    hits = (await client.get("/api/v1/skills/parse", params={"text": "今天天气不错"})).json()
+    assert all(h["band"] != "accept" for h in hits)
+
+
+async def test_openapi_document(client: Client) -> None:
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    for path in (
+        "/markets",
+        "/markets/{market}/jobs",
+        "/markets/{market}/jobs/{job_id}",
+        "/markets/{market}/jobs/{job_id}/cancel",
+        "/markets/{market}/jobs/{job_id}/outcomes",
+        "/markets/{market}/checkins",
+        "/markets/{market}/workers/{worker_id}/offers",
+        "/markets/{market}/offers/{offer_id}/accept",
+        "/markets/{market}/offers/{offer_id}/decline",
+        "/markets/{market}/stats",
+        "/skills",
+        "/skills/parse",
+    ):
+        assert path in paths, path
+    job_in = doc["components"]["schemas"]["JobIn"]
+    assert job_in["additionalProperties"] is False
+
+
+async def test_health(client: Client) -> None:
+    r = await client.get("/-/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
