@@ -119,6 +119,7 @@ def create_app(
         )
         redis = Redis(connection_pool=pool)
         matcher_task: asyncio.Task[None] | None = None
+        matcher: Matcher | None = None
         try:
             store = Store(redis, settings, clock)
             info = await store.probe()
@@ -131,17 +132,19 @@ def create_app(
                 store_info=info,
             )
             if run_matcher:
-                state.matcher = Matcher(store, MARKETS)
-                await state.matcher.ensure_groups()
-                await state.matcher.tick()
-                matcher_task = asyncio.create_task(state.matcher.run(tick_s=matcher_tick_s))
+                matcher = state.matcher = Matcher(store, MARKETS)
+                await matcher.ensure_groups()
+                await matcher.tick()
+                matcher_task = asyncio.create_task(matcher.run(tick_s=matcher_tick_s))
             app.state.kz = state
             if on_ready is not None:
                 await on_ready(state)
             yield
         finally:
-            if matcher_task is not None and state.matcher is not None:
-                state.matcher.stop()
+            if matcher_task is not None and matcher is not None:
+                # Stop reading new work; entries in hand finish or stay pending for
+                # another matcher to claim.
+                matcher.stop()
                 await asyncio.gather(matcher_task, return_exceptions=True)
             await redis.aclose()
             await pool.disconnect()

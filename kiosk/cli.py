@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date")
     r.set_defaults(func=_report)
     b = sub.add_parser("bench", help="benchmarks, printing JSON")
-    b.add_argument("what", nargs="?", default="latency", choices=["latency"])
+    b.add_argument("what", nargs="?", default="latency", choices=["latency", "parse"])
     b.add_argument("--posts", type=int, default=100)
     b.add_argument("--workers", type=int, default=200)
     b.add_argument("--json", action="store_true", help="(output is always JSON)")

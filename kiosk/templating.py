@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -31,5 +32,13 @@ def _i18n(request: Request) -> dict[str, Any]:
     return {"lang": lang, "t": partial(t, lang=lang), "other_lang": "en" if lang == "zh" else "zh"}
 
 
+@pass_context
+def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    # Paths, not absolute URLs: pages stay correct behind a proxy that rewrites Host.
+    request: Request = context["request"]
+    return request.url_for(name, **path_params).path
+
+
 templates = Jinja2Templates(directory=templates_dir(), context_processors=[_i18n])
+templates.env.globals["url_for"] = _url_for
 templates.env.globals["htmx_js"] = "vendor/htmx-2.0.11.min.js"

@@ -133,6 +133,16 @@ def _pydantic_errors(exc: ValidationError) -> dict[str, FieldError]:
     return out
 
 
+def _with_phone_check(
+    errors: dict[str, FieldError], body: dict[str, Any], name: str
+) -> dict[str, FieldError]:
+    """Show a bad phone number together with the other mistakes, not one round later."""
+    value = body.get(name)
+    if name not in errors and isinstance(value, str) and not PHONE_RE.match(normalise_phone(value)):
+        errors[name] = FieldError("err.phone")
+    return errors
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     clock: Clock
@@ -172,7 +182,9 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
     try:
         data = JobIn.model_validate(body)
     except ValidationError as exc:
-        raise InvalidInput(_pydantic_errors(exc)) from None
+        raise InvalidInput(
+            _with_phone_check(_pydantic_errors(exc), body, "employer_phone")
+        ) from None
     errors: dict[str, FieldError] = {}
     now = ctx.clock.now()
     today = local_day(now)
@@ -239,7 +251,7 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
     try:
         data = CheckinIn.model_validate(body)
     except ValidationError as exc:
-        raise InvalidInput(_pydantic_errors(exc)) from None
+        raise InvalidInput(_with_phone_check(_pydantic_errors(exc), body, "phone")) from None
     errors: dict[str, FieldError] = {}
     now = ctx.clock.now()
     phone = normalise_phone(data.phone)
