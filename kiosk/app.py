@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk import api, pages
 from kiosk.state import AppState
-from matcher.clock import Clock, SystemClock, to_ms
+from matcher.clock import Clock, clock_from_setting, to_ms
 from matcher.embedded import EmbeddedServer
 from matcher.keys import MATCHERS
 from matcher.markets import MARKETS
@@ -105,7 +105,7 @@ def create_app(
     matcher_tick_s: float = 2.0,
 ) -> Starlette:
     settings = (settings or Settings.from_env()).with_secret()
-    clock = clock or SystemClock()
+    clock = clock or clock_from_setting(settings.fake_now)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -16,7 +16,8 @@ import socket
 import statistics
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import httpx
 import uvicorn
 
 from kiosk.app import create_app
-from matcher.clock import SystemClock, day_end, iso
+from matcher.clock import TZ, ShiftedClock, SystemClock, day_end, iso
 from matcher.settings import Settings
 
 TOKEN = "bench-token"
@@ -44,7 +45,9 @@ def _pct(values: list[float], q: float) -> float:
 async def _latency(posts: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kzb", dir="/tmp") as tmp:
         settings = Settings(data_dir=Path(tmp), api_token=TOKEN, secret="bench")
-        app = create_app(settings, matcher_tick_s=1.0)
+        # A market morning whatever the hour: latency must not depend on the clock.
+        clock = ShiftedClock(datetime.combine(SystemClock().now().date(), time_of_day(9), TZ))
+        app = create_app(settings, clock=clock, matcher_tick_s=1.0)
         port = _free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -52,7 +55,6 @@ async def _latency(posts: int) -> dict[str, Any]:
         serving = asyncio.create_task(server.serve())
         while not server.started:  # noqa: ASYNC110 - uvicorn offers no "started" event
             await asyncio.sleep(0.01)
-        clock = SystemClock()
         now = clock.now()
         end = min(now + timedelta(hours=8), day_end(now) - timedelta(minutes=1))
         start = min(now + timedelta(minutes=30), end - timedelta(minutes=1))

@@ -16,8 +16,8 @@ from redis.asyncio import Redis
 
 from kiosk.auth import ROLES, create_token
 from kiosk.state import AppState
-from matcher.clock import SystemClock, iso
-from matcher.embedded import EmbeddedServer, ServerNotFound, _socket_alive
+from matcher.clock import SystemClock, clock_from_setting, iso
+from matcher.embedded import EmbeddedServer, ServerNotFound, find_server_binary, socket_alive
 from matcher.markets import MARKETS
 from matcher.settings import Settings
 
@@ -32,7 +32,7 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
     url = settings.redis_url
     if url is None:
         embedded = EmbeddedServer(settings.data_dir / "redis")
-        if _socket_alive(embedded.data_dir.resolve() / "redis.sock"):
+        if socket_alive(embedded.data_dir.resolve() / "redis.sock"):
             url = f"unix://{embedded.data_dir.resolve() / 'redis.sock'}"
             embedded = None
         else:
@@ -79,6 +79,8 @@ def _serve(args: argparse.Namespace) -> int:
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     base = f"http://{shown}:{args.port}"
 
+    announcer: list[asyncio.Task[None]] = []
+
     async def ready(state: AppState) -> None:
         lines = ["", "kuaizhao is running:"]
         where = (
@@ -98,23 +100,44 @@ def _serve(args: argparse.Namespace) -> int:
             lines.append("  demo data loaded; API tokens (integration role):")
             for market_id, tok in tokens.items():
                 lines.append(f"    {market_id:<10} {tok}")
-        print("\n".join(lines) + "\n", flush=True)
 
-    try:
-        app = create_app(settings, on_ready=ready)
-    except ServerNotFound as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        async def announce() -> None:
+            # Only once the port is bound: a busy port must not print "running".
+            while not server.started and not server.should_exit:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            if server.started:
+                print("\n".join(lines) + "\n", flush=True)
+
+        announcer.append(asyncio.create_task(announce()))
+
+    if settings.redis_url is None:
+        # Say plainly what to install before uvicorn starts, not in a startup traceback.
+        try:
+            find_server_binary()
+        except ServerNotFound as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    app = create_app(settings, on_ready=ready)
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="info", proxy_headers=True
     )
     server = uvicorn.Server(config)
+    # uvicorn re-raises a captured SIGTERM once its graceful shutdown is done (so the
+    # process would end "killed by SIGTERM", status -15); a clean stop on SIGTERM is a
+    # success, so that re-raised signal (or one before uvicorn listens) exits with 0.
+    previous = signal.signal(signal.SIGTERM, _exit_ok)
     try:
         server.run()
     except ServerNotFound as exc:
         print(exc, file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _exit_ok(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _matcher(args: argparse.Namespace) -> int:
@@ -136,7 +159,7 @@ def _matcher(args: argparse.Namespace) -> int:
             decode_responses=True,
         )
         redis = Redis(connection_pool=pool)
-        store = Store(redis, settings, SystemClock())
+        store = Store(redis, settings, clock_from_setting(settings.fake_now))
         await store.probe()
         matcher = Matcher(store, markets)
         loop = asyncio.get_running_loop()
@@ -195,7 +218,7 @@ def _report(args: argparse.Namespace) -> int:
 
     async def main() -> list[dict[str, Any]]:
         async with open_redis(settings) as redis:
-            store = Store(redis, settings, SystemClock())
+            store = Store(redis, settings, clock_from_setting(settings.fake_now))
             day = args.date or store.today()
             return [await store.stats(m, day) for m in (args.market or list(MARKETS))]
 
@@ -212,7 +235,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     async def main() -> dict[str, str]:
         async with open_redis(settings) as redis:
-            clock = SystemClock()
+            clock = clock_from_setting(settings.fake_now)
             store = Store(redis, settings, clock)
             await store.probe()
             state = AppState(settings, clock, store, default_taxonomy(), default_gazetteer())

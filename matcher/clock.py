@@ -7,6 +7,7 @@ midnight included, and Lua scripts get "now" as an argument instead of TIME.
 
 from __future__ import annotations
 
+import time as _time
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -39,6 +40,24 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self._at = self._at + timedelta(**delta)
+
+
+class ShiftedClock:
+    """Real time passing, but starting from a chosen instant: end-to-end tests of a
+    whole process (and demos) that must not depend on when they run."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._start = start.astimezone(TZ)
+        self._t0 = _time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=_time.monotonic() - self._t0)
+
+
+def clock_from_setting(fake_now: str | None) -> Clock:
+    return ShiftedClock(datetime.fromisoformat(fake_now)) if fake_now else SystemClock()
 
 
 def local_day(at: datetime) -> date:

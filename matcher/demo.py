@@ -63,8 +63,11 @@ class DemoJob:
 
 
 def demo_jobs(now: datetime) -> list[DemoJob]:
-    last = day_end(now) - timedelta(minutes=2)
+    last = day_end(now) - timedelta(minutes=1)
     start = min(now + timedelta(minutes=45), last - timedelta(minutes=1))
+    if start < now + timedelta(minutes=2):
+        # Too close to midnight for a same-day job: the demo has check-ins only.
+        return []
     end = min(start + timedelta(hours=8), last)
     interview = min(now + timedelta(minutes=10), start)
     out = []

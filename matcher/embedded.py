@@ -8,6 +8,7 @@ directory (no TCP port to collide with or to expose).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -83,14 +84,14 @@ class EmbeddedServer:
         self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         binary = self.binary or find_server_binary()
+        if self.socket_path.exists():
+            if socket_alive(self.socket_path):
+                self._retire_orphan()
+            if self.socket_path.exists():
+                self.socket_path.unlink()
         conf = self.data_dir / "server.conf"
         conf.write_text("\n".join(self.config_lines()) + "\n")
-        if self.socket_path.exists():
-            if _socket_alive(self.socket_path):
-                raise RuntimeError(
-                    f"another server is already using {self.data_dir}; stop it or set KUAIZHAO_DATA"
-                )
-            self.socket_path.unlink()
+        (self.data_dir / "owner.pid").write_text(f"{os.getpid()}\n")
         self.process = subprocess.Popen(
             [str(binary), str(conf)],
             stdin=subprocess.DEVNULL,
@@ -116,6 +117,27 @@ class EmbeddedServer:
             time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"embedded server did not answer within {timeout} s")
+
+    def _retire_orphan(self) -> None:
+        """A live server on our socket: shut it down if the kuaizhao that started it is
+        gone (killed with -9, say), refuse if that kuaizhao still runs."""
+        owner = _read_pid(self.data_dir / "owner.pid")
+        if owner is None or _alive(owner):
+            raise RuntimeError(
+                f"another kuaizhao (pid {owner}) is already using {self.data_dir}; "
+                "stop it or set KUAIZHAO_DATA to another directory"
+            )
+        pid = _read_pid(self.data_dir / "server.pid")
+        # Left behind by a kuaizhao that was killed: SHUTDOWN flushes the AOF first.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(str(self.socket_path))
+            s.sendall(b"SHUTDOWN\r\n")
+            with contextlib.suppress(OSError):
+                s.recv(64)
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def stop(self, timeout: float = 15.0) -> None:
         proc = self.process
@@ -143,7 +165,31 @@ class EmbeddedServer:
         self.process = None
 
 
-def _socket_alive(path: Path) -> bool:
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); it is gone for our purposes.
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        with contextlib.suppress(OSError):
+            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def socket_alive(path: Path) -> bool:
     try:
         return _ping(path)
     except OSError:

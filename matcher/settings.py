@@ -68,6 +68,14 @@ class Settings:
         },
     )
 
+    fake_now: str | None = field(
+        default=None,
+        metadata={
+            "env": "KUAIZHAO_FAKE_NOW",
+            "doc": "tests and demos only: the clock starts at this ISO time and runs on",
+        },
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

@@ -42,6 +42,16 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a test that did not run: fail the session."""
+    if not REQUIRE_ALL:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line("KUAIZHAO_REQUIRE_ALL=1: skipped tests count as failures", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def _check_external(url: str) -> str:
     db = urlparse(url).path.lstrip("/") or "0"
     if db == "0":

@@ -1,0 +1,214 @@
+"""Helpers for the browser tests: the app on a real port, Chromium, devices, measuring.
+
+The app runs under uvicorn in a background thread with its own event loop, the
+in-process matcher ticking fast, on the pinned morning of ``conftest.MORNING``.
+Chromium is the system's (``chromium`` on PATH); nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import redis
+import uvicorn
+from conftest import API_TOKEN, MORNING, make_settings, unavailable
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, ViewportSize
+
+from kiosk.app import create_app
+from matcher.clock import FixedClock
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+PORTRAIT = ViewportSize(width=1080, height=1920)
+LANDSCAPE = ViewportSize(width=1920, height=1080)
+PHONE = ViewportSize(width=390, height=844)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# The design's floor for a touchscreen used with work-worn hands.
+MIN_TARGET_PX = 60
+MIN_TEXT_PX = 24
+TARGETS = (".btn", ".door", ".tile span", ".lang")
+
+# An unmasked mainland mobile number, not part of a longer token.
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+MASKED_PHONE = re.compile(r"1[3-9]\d\*{4}\d{4}")
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    redis_url: str
+
+
+def _flush(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@contextmanager
+def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
+    """The whole app (web + matcher task) on 127.0.0.1, over a flushed db."""
+    _flush(redis_url)
+    settings = make_settings(redis_url, data_dir, claim_idle_ms=50, api_token=API_TOKEN)
+    app = create_app(settings, clock=FixedClock(MORNING), run_matcher=True, matcher_tick_s=0.2)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="kz-uvicorn", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the app did not start (see the log above)")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the app did not start within 15 s")
+            time.sleep(0.02)
+        yield LiveServer(url=f"http://127.0.0.1:{port}", redis_url=redis_url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        _flush(redis_url)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    path = shutil.which("chromium")
+    if path is None:
+        unavailable("chromium not installed")
+        raise AssertionError("unreachable")
+    return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+
+
+def new_device(browser: Browser, base_url: str, viewport: ViewportSize) -> BrowserContext:
+    """One device: a kiosk screen, or a phone when the viewport is narrow."""
+    phone = viewport["width"] < 600
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=viewport,
+        has_touch=True,
+        is_mobile=phone,
+        device_scale_factor=1,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    context.set_default_timeout(10_000)
+    return context
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot for docs/screenshots (overwritten on every run)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def tile(page: Page, name: str, value: str) -> Locator:
+    """The big tile (a label) around the radio/checkbox ``name=value``."""
+    return page.locator(f"label.tile:has(input[name='{name}'][value='{value}'])")
+
+
+def tile_by_text(page: Page, text: str) -> Locator:
+    return page.locator("label.tile").filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+
+
+class Box(TypedDict):
+    selector: str
+    text: str
+    width: float
+    height: float
+
+
+class TextSize(TypedDict):
+    tag: str
+    cls: str
+    text: str
+    size: float
+
+
+_MEASURE_TARGETS = """
+(selectors) => {
+  const out = [];
+  for (const selector of selectors) {
+    for (const el of document.querySelectorAll(selector)) {
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      if (cs.display === "none" || cs.visibility === "hidden" || r.width === 0) continue;
+      out.push({selector, text: el.textContent.trim().replace(/\\s+/g, " ").slice(0, 40),
+                width: r.width, height: r.height});
+    }
+  }
+  return out;
+}
+"""
+
+_MEASURE_TEXT = """
+() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (["SCRIPT", "STYLE", "OPTION", "svg", "path", "rect"].includes(el.tagName)) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const control = ["INPUT", "SELECT", "BUTTON", "TEXTAREA"].includes(el.tagName)
+      && !["hidden", "checkbox", "radio"].includes(el.type);
+    if (!own && !control) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (el.closest("svg")) continue;
+    out.push({tag: el.tagName.toLowerCase(), cls: el.className.toString(),
+              text: (own ? el.textContent : (el.value || el.name || "")).trim().slice(0, 30),
+              size: parseFloat(getComputedStyle(el).fontSize)});
+  }
+  return out;
+}
+"""
+
+
+def touch_targets(page: Page) -> list[Box]:
+    boxes: list[Box] = page.evaluate(_MEASURE_TARGETS, list(TARGETS))
+    return boxes
+
+
+def small_targets(page: Page) -> list[Box]:
+    return [
+        b for b in touch_targets(page) if b["width"] < MIN_TARGET_PX or b["height"] < MIN_TARGET_PX
+    ]
+
+
+def small_text(page: Page) -> list[TextSize]:
+    sizes: list[TextSize] = page.evaluate(_MEASURE_TEXT)
+    return [s for s in sizes if s["size"] < MIN_TEXT_PX]
+
+
+def body_font_px(page: Page) -> float:
+    size: Any = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    return float(size)
