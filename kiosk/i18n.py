@@ -162,6 +162,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "err.interview_after_start": ("面试要在开工之前", "must be before the start"),
     "err.unknown_field": ("不认识这一项", "is not a known field"),
     "err.invalid": ("填得不对", "is not valid"),
+    "err.consent": (
+        "优先照顾身份须经本人同意才能记录",
+        "a priority group is recorded only with the worker's consent",
+    ),
     "err.choice": ("只能选: {choices}", "must be one of: {choices}"),
     "err.number": ("应填数字", "must be a number"),
     "err.body": ("请求内容应为 JSON 对象", "the body must be a JSON object"),

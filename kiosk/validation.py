@@ -86,6 +86,10 @@ class CheckinIn(_Strict):
     reach: Literal["township", "county", "prefecture"] = "county"
     min_wage_yuan: float = Field(default=0, ge=0, le=2000)
     available_until: AwareDatetime | None = None
+    priority_groups: list[
+        Literal["long_waiting", "low_income", "disabled", "older", "relocated", "veteran"]
+    ] = Field(default_factory=list, max_length=6)
+    priority_consent: bool = False
 
 
 class OutcomeIn(_Strict):
@@ -265,6 +269,8 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
         skills = _check_skills(
             data.skills, skills_text, ctx, errors, "skills" if data.skills else "skills_text"
         )
+    if data.priority_groups and not data.priority_consent:
+        errors["priority_consent"] = FieldError("err.consent")
     if data.township:
         township, county = _resolve_place(data.township, ctx, errors, "township")
     else:
@@ -289,6 +295,7 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
         reach=data.reach,
         min_wage_yuan=round(data.min_wage_yuan, 2),
         available_until=until,
+        priority_groups=tuple(dict.fromkeys(data.priority_groups)),
     )
 
 

@@ -1,90 +1,218 @@
-"""Who may be offered which job, and in what order.
+"""The matching engine: who is offered which job, through the published rule.
 
-This is the simple engine of the same-day loop: hard constraints (skill, reach, wage,
-hours) and a score that puts the best fit first and, among equals, whoever has waited
-longest today. The full fuzzy matcher replaces ``score`` and candidate retrieval.
+On a new job it asks the market's in-memory pool for the best eligible workers, re-reads
+them from Redis (the truth), and writes offers through the create-offers script; on a
+new or freed worker it looks at the open jobs of that worker's skills. Every matcher
+keeps its pools fresh by tailing the market's events stream, since each queue entry is
+handled by only one matcher of the group.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 from typing import Any
 
-from matcher.skills import default_taxonomy
+from redis.asyncio import Redis
 
-REACH_ZH = {"township": "同镇", "county": "同县", "prefecture": "州内"}
-REACH_EN = {"township": "same township", "county": "same county", "prefecture": "in prefecture"}
+from matcher.clock import day_key, to_ms
+from matcher.keys import MarketKeys
+from matcher.places import Gazetteer
+from matcher.pool import WorkerPool, job_facts, worker_facts
+from matcher.records import dumps, loads, new_id, strs
+from matcher.scoring import Parts, eligible_pair, explain, score_pair
+from matcher.scripts import ScriptError
+from matcher.skills import Taxonomy
+from matcher.store import Store
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True, slots=True)
-class Scored:
-    worker_id: str
-    job_id: str
-    score: float
-    explanation_zh: str
-    explanation_en: str
-    waited_ms: int
-
-
-def _proximity(job: dict[str, Any], ck: dict[str, Any]) -> str:
-    if job["township"] == ck.get("township"):
-        return "township"
-    if job["county_adcode"] == ck.get("county_adcode"):
-        return "county"
-    return "prefecture"
+# How many proposals are re-read from Redis per round, per offer still needed.
+VERIFY_FACTOR = 2
+EVENT_BATCH = 2000
 
 
-def eligible(job: dict[str, Any], ck: dict[str, Any]) -> bool:
-    """The hard constraints: no offer may ever break one of these."""
-    if not set(job["skills"]) & set(ck.get("skills", ())):
-        return False
-    reach = ck.get("reach", "county")
-    where = _proximity(job, ck)
-    if reach == "township" and where != "township":
-        return False
-    if reach == "county" and where == "prefecture":
-        return False
-    if float(job.get("wage_day_yuan", job["wage_yuan"])) < float(ck.get("min_wage_yuan", 0)):
-        return False
-    start_ms = _job_start_ms(job)
-    return int(ck.get("available_until_ms", 0)) > start_ms
+class Engine:
+    def __init__(self, store: Store, taxonomy: Taxonomy, gazetteer: Gazetteer) -> None:
+        self.store = store
+        self.redis: Redis = store.redis
+        self.taxonomy = taxonomy
+        self.gazetteer = gazetteer
+        self.pools: dict[str, WorkerPool] = {}
+        self._cursor: dict[str, str] = {}
 
+    @property
+    def settings(self) -> Any:
+        return self.store.settings
 
-def _job_start_ms(job: dict[str, Any]) -> int:
-    from datetime import datetime
+    # -- the pool -------------------------------------------------------------------
 
-    return int(datetime.fromisoformat(job["start_at"]).timestamp() * 1000)
+    async def pool(self, market: str) -> WorkerPool:
+        """Today's pool of a market, loaded on first use each day and kept in sync."""
+        day = self.store.today()
+        pool = self.pools.get(market)
+        k = self.store.keys(market)
+        if pool is None or pool.day != day:
+            # The cursor first, then the load: events in between are applied twice,
+            # which is harmless (a refresh), instead of being missed.
+            last = await self.redis.xrevrange(k.events, count=1)
+            self._cursor[market] = str(last[0][0]) if last else "0-0"
+            pool = WorkerPool(day, self.gazetteer)
+            for raw in (await self.redis.hgetall(k.checkins(day))).values():
+                ck = loads(raw)
+                if ck is not None:
+                    pool.upsert(ck)
+            self.pools[market] = pool
+            return pool
+        await self._sync(market, k, pool)
+        return pool
 
+    async def _sync(self, market: str, k: MarketKeys, pool: WorkerPool) -> None:
+        reply: list[Any] = list(
+            await self.redis.xread({k.events: self._cursor[market]}, count=EVENT_BATCH) or []
+        )
+        workers: set[str] = set()
+        for _stream, entries in reply:
+            for entry_id, fields in entries:
+                self._cursor[market] = str(entry_id)
+                if fields.get("worker"):
+                    workers.add(str(fields["worker"]))
+        if workers:
+            ids = sorted(workers)
+            for raw in await self.redis.hmget(k.checkins(pool.day), ids):
+                ck = loads(raw)
+                if ck is not None:
+                    pool.upsert(ck)
 
-def score(job: dict[str, Any], ck: dict[str, Any], now_ms: int) -> Scored:
-    taxonomy = default_taxonomy()
-    shared = [s for s in job["skills"] if s in set(ck.get("skills", ()))]
-    first = taxonomy.get(shared[0]) if shared else None
-    skill_zh = first.name_zh if first else (shared[0] if shared else "")
-    skill_en = first.name_en if first else skill_zh
-    where = _proximity(job, ck)
-    margin = float(job.get("wage_day_yuan", job["wage_yuan"])) - float(ck.get("min_wage_yuan", 0))
-    waited_ms = max(0, now_ms - int(ck.get("checked_in_ms", now_ms)))
-    points = 60.0
-    points += {"township": 20.0, "county": 12.0, "prefecture": 4.0}[where]
-    points += min(10.0, margin / 10.0)
-    points += min(10.0, waited_ms / 3_600_000 * 2.5)
-    hours = waited_ms // 3_600_000
-    minutes = waited_ms // 60_000
-    wait_zh = f"已等候 {hours} 小时" if hours else f"已等候 {minutes} 分钟"
-    wait_en = f"waited {hours} h" if hours else f"waited {minutes} min"
-    margin_zh = f"日薪高于期望 {margin:.0f} 元" if margin > 0 else "日薪符合期望"
-    margin_en = f"pay {margin:.0f} yuan above minimum" if margin > 0 else "pay meets minimum"
-    return Scored(
-        worker_id=str(ck["worker_id"]),
-        job_id=str(job["id"]),
-        score=round(min(100.0, points), 1),
-        explanation_zh=" · ".join([f"{skill_zh} 技能相符", REACH_ZH[where], margin_zh, wait_zh]),
-        explanation_en=" · ".join([f"{skill_en} skill fits", REACH_EN[where], margin_en, wait_en]),
-        waited_ms=waited_ms,
-    )
+    # -- a new or reopened job ----------------------------------------------------------
 
+    async def match_job(self, market: str, job_id: str) -> int:
+        store = self.store
+        k = store.keys(market)
+        now = store.clock.now()
+        day, now_ms = day_key(now), to_ms(now)
+        job = await store.get_job_record(market, job_id)
+        if job is None or job["status"] != "open" or job["day"] != day:
+            return 0
+        need = job["remaining"] * self.settings.offers_per_slot - job["pending"]
+        if need <= 0:
+            return 0
+        pool = await self.pool(market)
+        facts = job_facts(job, self.gazetteer)
+        proposals = pool.propose(
+            facts, now_ms, max_pending=self.settings.max_pending_offers, exclude=set(job["offered"])
+        )
+        chosen: list[tuple[str, Parts]] = []
+        start = 0
+        while len(chosen) < need and start < len(proposals):
+            batch = [wid for wid, _ in proposals[start : start + need * VERIFY_FACTOR]]
+            start += len(batch)
+            for wid, raw in zip(batch, await self.redis.hmget(k.checkins(day), batch), strict=True):
+                ck = loads(raw)
+                if ck is None:
+                    continue
+                pool.upsert(ck)  # the pool learns what changed since it last looked
+                w = worker_facts(ck, self.gazetteer)
+                if self._free(ck) and eligible_pair(facts, w):
+                    chosen.append((wid, score_pair(facts, w, now_ms)))
+                    if len(chosen) >= need:
+                        break
+        return await self._offer(market, job, chosen)
 
-def rank(scored: list[Scored]) -> list[Scored]:
-    """Best score first; near-equal scores go to whoever has waited longest."""
-    return sorted(scored, key=lambda s: (-round(s.score / 5), -s.waited_ms, s.worker_id))
+    # -- a new or freed worker ------------------------------------------------------------
+
+    async def match_worker(self, market: str, worker_id: str) -> int:
+        store = self.store
+        k = store.keys(market)
+        now = store.clock.now()
+        day, now_ms = day_key(now), to_ms(now)
+        ck = await store.get_checkin_record(market, worker_id, day)
+        if ck is None:
+            return 0
+        pool = self.pools.get(market)
+        if pool is not None and pool.day == day:
+            pool.upsert(ck)
+        if not self._free(ck):
+            return 0
+        room = self.settings.max_pending_offers - int(ck.get("pending", 0))
+        job_ids: set[str] = set()
+        for skill in ck["skills"]:
+            job_ids.update(strs(await self.redis.zrange(k.jobs_by_skill(skill), 0, -1)))
+        if not job_ids:
+            return 0
+        ids = sorted(job_ids)
+        w = worker_facts(ck, self.gazetteer)
+        scored: list[tuple[float, dict[str, Any], Parts]] = []
+        for job_id, raw in zip(ids, await self.redis.hmget(k.jobs, ids), strict=True):
+            job = loads(raw)
+            if job is None or job["status"] not in ("open", "filled") or job["day"] != day:
+                # Lazy clean-up of the per-skill job index.
+                for skill in job["skills"] if job else ck["skills"]:
+                    await self.redis.zrem(k.jobs_by_skill(skill), job_id)
+                continue
+            if job["status"] != "open" or worker_id in job["offered"]:
+                continue
+            if job["pending"] >= job["remaining"] * self.settings.offers_per_slot:
+                continue
+            facts = job_facts(job, self.gazetteer)
+            if eligible_pair(facts, w):
+                parts = score_pair(facts, w, now_ms)
+                scored.append((parts.total, job, parts))
+        scored.sort(key=lambda t: (-t[0], t[1]["created_ms"]))
+        made = 0
+        for _total, job, parts in scored[: max(0, room)]:
+            made += await self._offer(market, job, [(worker_id, parts)])
+        return made
+
+    # -- writing offers -------------------------------------------------------------------
+
+    def _free(self, ck: dict[str, Any]) -> bool:
+        return (
+            ck.get("status") in ("available", "offered")
+            and int(ck.get("pending", 0)) < self.settings.max_pending_offers
+        )
+
+    def _skill_names(self, job: dict[str, Any], worker_skills: set[str]) -> tuple[str, str]:
+        shared = [s for s in job["skills"] if s in worker_skills] or list(job["skills"])
+        skill = self.taxonomy.get(shared[0])
+        return (skill.name_zh, skill.name_en) if skill else (shared[0], shared[0])
+
+    async def _offer(
+        self, market: str, job: dict[str, Any], chosen: list[tuple[str, Parts]]
+    ) -> int:
+        if not chosen:
+            return 0
+        now = self.store.clock.now()
+        pool = self.pools.get(market)
+        offers = []
+        for wid, parts in chosen:
+            facts = pool.facts[pool.rows[wid]] if pool is not None and wid in pool else None
+            skills = set(facts.skills) if facts else set(job["skills"])
+            zh, en = self._skill_names(job, skills)
+            same_t = facts is not None and str(facts.township) == job["township"]
+            same_c = facts is not None and str(facts.county) == job["county_adcode"]
+            text_zh, text_en = explain(parts, zh, en, same_township=same_t, same_county=same_c)
+            body = {"score": parts.total, "explanation": text_zh, "explanation_en": text_en}
+            offers.append((wid, new_id("o"), dumps(body)))
+        try:
+            result = await self.store.scripts.create_offers(
+                self.store.keys(market),
+                day=day_key(now),
+                job_id=job["id"],
+                now_ms=to_ms(now),
+                expires_ms=to_ms(now) + self.settings.offer_ttl_minutes * 60_000,
+                offers_per_slot=self.settings.offers_per_slot,
+                max_pending=self.settings.max_pending_offers,
+                offers=offers,
+            )
+        except ScriptError as exc:
+            if exc.code in ("job_closed", "no_job"):
+                return 0
+            raise
+        made = str(result.value["made"]).split()
+        if pool is not None:
+            for wid, _parts in chosen:
+                if wid in pool:
+                    row = pool.rows[wid]
+                    pool.pending[row] += 1
+                    pool.status[row] = 1
+        return len(made)

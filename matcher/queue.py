@@ -18,11 +18,12 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from matcher.clock import day_key, to_ms
-from matcher.engine import Scored, eligible, rank, score
+from matcher.clock import to_ms
+from matcher.engine import Engine
 from matcher.keys import MATCHERS, QUEUE_GROUP
-from matcher.records import dumps, loads, new_id, strs
-from matcher.scripts import ScriptError
+from matcher.places import default_gazetteer
+from matcher.records import new_id
+from matcher.skills import default_taxonomy
 from matcher.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,16 @@ def consumer_name() -> str:
 
 
 class Matcher:
-    def __init__(self, store: Store, markets: Iterable[str], *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        markets: Iterable[str],
+        *,
+        name: str | None = None,
+        engine: Engine | None = None,
+    ) -> None:
         self.store = store
+        self.engine = engine or Engine(store, default_taxonomy(), default_gazetteer())
         self.redis = store.redis
         self.settings = store.settings
         self.markets = list(markets)
@@ -181,120 +190,8 @@ class Matcher:
     async def handle(self, market: str, fields: dict[str, str]) -> None:
         kind, ident = fields.get("kind"), fields.get("id", "")
         if kind == "job":
-            await self.match_job(market, ident)
+            await self.engine.match_job(market, ident)
         elif kind == "worker":
-            await self.match_worker(market, ident)
+            await self.engine.match_worker(market, ident)
         else:
             raise ValueError(f"unknown queue entry kind {kind!r}")
-
-    async def match_job(self, market: str, job_id: str) -> int:
-        store = self.store
-        k = store.keys(market)
-        now = store.clock.now()
-        day = day_key(now)
-        job = await store.get_job_record(market, job_id)
-        if job is None or job["status"] != "open" or job["day"] != day:
-            return 0
-        need = job["remaining"] * self.settings.offers_per_slot - job["pending"]
-        if need <= 0:
-            return 0
-        ids: set[str] = set()
-        for skill in job["skills"]:
-            ids.update(
-                strs(await self.redis.zrange(k.workers_by_skill(day, skill), 0, CANDIDATE_LIMIT))
-            )
-        ids -= set(job["offered"])
-        if not ids:
-            return 0
-        id_list = sorted(ids)
-        now_ms = to_ms(now)
-        scored = []
-        for raw in await self.redis.hmget(k.checkins(day), id_list):
-            ck = loads(raw)
-            if ck is None or not self._can_take_offers(ck) or not eligible(job, ck):
-                continue
-            scored.append(score(job, ck, now_ms))
-        chosen = rank(scored)[:need]
-        return await self._offer(market, job_id, chosen)
-
-    async def match_worker(self, market: str, worker_id: str) -> int:
-        store = self.store
-        k = store.keys(market)
-        now = store.clock.now()
-        day = day_key(now)
-        ck = await store.get_checkin_record(market, worker_id, day)
-        if ck is None or not self._can_take_offers(ck):
-            return 0
-        room = self.settings.max_pending_offers - int(ck.get("pending", 0))
-        job_ids: set[str] = set()
-        for skill in ck["skills"]:
-            job_ids.update(strs(await self.redis.zrange(k.jobs_by_skill(skill), 0, -1)))
-        if not job_ids:
-            return 0
-        id_list = sorted(job_ids)
-        now_ms = to_ms(now)
-        scored: list[Scored] = []
-        stale: dict[str, list[str]] = {}
-        for job_id, raw in zip(id_list, await self.redis.hmget(k.jobs, id_list), strict=True):
-            job = loads(raw)
-            if job is None or job["status"] != "open" or job["day"] != day:
-                if job is None or job["status"] not in ("open", "filled") or job["day"] != day:
-                    for skill in job["skills"] if job else ():
-                        stale.setdefault(skill, []).append(job_id)
-                continue
-            if worker_id in job["offered"]:
-                continue
-            if job["pending"] >= job["remaining"] * self.settings.offers_per_slot:
-                continue
-            if eligible(job, ck):
-                scored.append(score(job, ck, now_ms))
-        for skill, dead in stale.items():
-            # Lazy index clean-up: closed jobs leave the per-skill index here.
-            await self.redis.zrem(k.jobs_by_skill(skill), *dead)
-        made = 0
-        for s in sorted(scored, key=lambda s: -s.score)[: max(0, room)]:
-            made += await self._offer(market, s.job_id, [s])
-        return made
-
-    def _can_take_offers(self, ck: dict[str, Any]) -> bool:
-        return (
-            ck.get("status") in ("available", "offered")
-            and int(ck.get("pending", 0)) < self.settings.max_pending_offers
-        )
-
-    async def _offer(self, market: str, job_id: str, chosen: list[Scored]) -> int:
-        if not chosen:
-            return 0
-        now = self.store.clock.now()
-        expires = to_ms(now) + self.settings.offer_ttl_minutes * 60_000
-        offers = [
-            (
-                s.worker_id,
-                new_id("o"),
-                dumps(
-                    {
-                        "score": s.score,
-                        "explanation": s.explanation_zh,
-                        "explanation_en": s.explanation_en,
-                    }
-                ),
-            )
-            for s in chosen
-        ]
-        try:
-            result = await self.store.scripts.create_offers(
-                self.store.keys(market),
-                day=day_key(now),
-                job_id=job_id,
-                now_ms=to_ms(now),
-                expires_ms=expires,
-                offers_per_slot=self.settings.offers_per_slot,
-                max_pending=self.settings.max_pending_offers,
-                offers=offers,
-            )
-        except ScriptError as exc:
-            if exc.code in ("job_closed", "no_job"):
-                return 0
-            raise
-        made = str(result.value["made"]).split()
-        return len(made)

@@ -59,6 +59,16 @@ end
 local now = tonumber(ARGV[4])
 local given = cjson.decode(ARGV[2])
 local ck = getj(KEYS[1], ARGV[1])
+local profile = cjson.decode(ARGV[7])
+local old = getj(KEYS[2], ARGV[1])
+if old then
+  -- What the worker's history says travels with each day's check-in, so the matcher
+  -- reads one record: days hired recently (fairness) and employers they blocked.
+  profile.recent_hires = old.recent_hires
+  profile.blocked_employers = old.blocked_employers
+end
+given.recent_hires = profile.recent_hires or ''
+given.blocked_employers = profile.blocked_employers or ''
 local first = false
 if not ck then
   first = true
@@ -78,7 +88,7 @@ for i = 7, #KEYS do
   redis.call('ZADD', KEYS[i], 'NX', ck.checked_in_ms, ARGV[1])
   redis.call('EXPIRE', KEYS[i], ARGV[6])
 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[7])
+putj(KEYS[2], ARGV[1], profile)
 if first then redis.call('HINCRBY', KEYS[5], 'checkins', 1) end
 enqueue(KEYS[3], 'worker', ARGV[1], now)
 emit(KEYS[4], 'type', first and 'checked_in' or 'checkin_updated', 'worker', ARGV[1], 'at', now)
@@ -346,7 +356,7 @@ return cjson.encode({ok = job.status})
 
 RECORD_OUTCOME = r"""
 -- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] checkins:{ticket day}  KEYS[4] tickets  KEYS[5] queue
--- KEYS[6] events  KEYS[7] stats:{ticket day}
+-- KEYS[6] events  KEYS[7] stats:{ticket day}  KEYS[8] workers
 -- ARGV[1] job id  ARGV[2] worker id  ARGV[3] hired | not_hired | no_show  ARGV[4] now ms
 -- ARGV[5] reason  ARGV[6] today
 -- A later outcome corrects an earlier one; counters move with it. A slot freed by
@@ -390,8 +400,21 @@ elseif now_holding and not was_holding then
   end
 end
 putj(KEYS[1], job.id, job)
+local profile = getj(KEYS[8], ARGV[2])
+if profile then
+  -- Days hired, newest last, for "least work this week" (at most 14 kept).
+  local days = {}
+  for _, d in ipairs(split(profile.recent_hires)) do
+    if d ~= job.day then days[#days + 1] = d end
+  end
+  if new == 'hired' then days[#days + 1] = job.day end
+  while #days > 14 do table.remove(days, 1) end
+  profile.recent_hires = table.concat(days, ' ')
+  putj(KEYS[8], ARGV[2], profile)
+end
 local ck = getj(KEYS[3], ARGV[2])
 if ck then
+  ck.recent_hires = profile and profile.recent_hires or ck.recent_hires
   if new == 'hired' then ck.status = 'hired'; ck.booking = ref
   elseif new == 'not_hired' then ck.status = 'available'; ck.booking = nil
   else ck.status = 'released'; ck.booking = nil end
@@ -640,6 +663,7 @@ class Scripts:
             k.queue,
             k.events,
             k.stats(job_day),
+            k.workers,
         ]
         args: list[Arg] = [job_id, worker_id, outcome, now_ms, reason, day]
         return _decode(await self._call(self._record_outcome, keys, args))

@@ -57,6 +57,7 @@ class CheckinSpec:
     available_until: datetime
     name: str = ""
     skills_text: str = ""
+    priority_groups: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

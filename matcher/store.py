@@ -250,6 +250,9 @@ class Store:
             "min_wage_yuan": spec.min_wage_yuan,
             "available_until": iso(spec.available_until),
             "available_until_ms": to_ms(spec.available_until),
+            # Recorded only with the worker's consent (validation refuses it otherwise).
+            "priority_groups": " ".join(spec.priority_groups),
+            "priority_consent": bool(spec.priority_groups),
         }
         profile = {
             "worker_id": wid,
@@ -260,6 +263,7 @@ class Store:
             "county_adcode": spec.county_adcode,
             "reach": spec.reach,
             "min_wage_yuan": spec.min_wage_yuan,
+            "priority_groups": " ".join(spec.priority_groups),
             "last_day": day,
         }
         result = await self.scripts.check_in(

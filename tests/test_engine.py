@@ -1,0 +1,136 @@
+"""The engine end to end on a real server: no offer ever breaks a hard constraint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from builders import at, checkin_body, job_body
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from redis.asyncio import Redis
+from test_scoring import naive_eligible
+from test_store import ctx
+
+from kiosk.validation import parse_checkin, parse_job
+from matcher.clock import FixedClock, to_ms
+from matcher.markets import MARKETS
+from matcher.queue import Matcher
+from matcher.store import Store
+
+PLACES = ["522601100", "522601105", "522601001", "522601", "522631001", "522627002"]
+SKILLS = ["general_laborer", "bricklayer", "welder"]
+
+people = st.lists(
+    st.fixed_dictionaries(
+        {
+            "skills": st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True),
+            "township": st.sampled_from(PLACES),
+            "reach": st.sampled_from(["township", "county", "prefecture"]),
+            "min_wage_yuan": st.sampled_from([0, 150, 200, 260]),
+            "until": st.sampled_from(["09:40", "12:00", "18:00"]),
+        }
+    ),
+    min_size=1,
+    max_size=12,
+)
+posts = st.lists(
+    st.fixed_dictionaries(
+        {
+            "skills": st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True),
+            "township": st.sampled_from(PLACES),
+            "wage_yuan": st.sampled_from([120, 200, 250]),
+            "headcount": st.integers(1, 3),
+            "start": st.sampled_from(["10:00", "13:00"]),
+        }
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(crowd=people, jobs=posts, order=st.booleans())
+async def test_no_offer_breaks_a_hard_constraint(
+    redis: Redis,
+    store: Store,
+    clock: FixedClock,
+    crowd: list[dict[str, Any]],
+    jobs: list[dict[str, Any]],
+    order: bool,
+) -> None:
+    await redis.flushdb()
+    clock.set(clock.now().replace(hour=9, minute=0))
+    matcher = Matcher(store, list(MARKETS), name="prop")
+    await matcher.ensure_groups()
+    c = ctx(clock)
+
+    async def check_ins() -> None:
+        for n, p in enumerate(crowd, 1):
+            body = checkin_body(
+                n, **{k: v for k, v in p.items() if k != "until"}, available_until=at(p["until"])
+            )
+            await store.check_in(
+                "kaili", parse_checkin(body, c), request_id=f"c{n}", fingerprint=body
+            )
+
+    async def post_jobs() -> None:
+        for i, j in enumerate(jobs):
+            body = job_body(
+                skills=j["skills"],
+                township=j["township"],
+                wage_yuan=j["wage_yuan"],
+                headcount=j["headcount"],
+                start_at=at(j["start"]),
+                interview_at=at("09:30"),
+                end_at=at("17:00"),
+                title=f"活{i}",
+            )
+            await store.post_job("kaili", parse_job(body, c), request_id=f"j{i}", fingerprint=body)
+
+    if order:
+        await check_ins()
+        await post_jobs()
+    else:
+        await post_jobs()
+        await check_ins()
+    while await matcher.consume_once("kaili"):
+        pass
+    offers = [
+        o
+        for raw in (await redis.hgetall(store.keys("kaili").offers)).values()
+        if (o := __import__("json").loads(raw))
+    ]
+    day = store.today()
+    for o in offers:
+        job = await store.get_job_record("kaili", o["job_id"])
+        ck = await store.get_checkin_record("kaili", o["worker_id"], day)
+        assert job is not None and ck is not None
+        ref_job = {
+            "skills": job["skills"],
+            "township": job["township"],
+            "wage": job["wage_day_yuan"],
+            "start": to_ms(__import__("datetime").datetime.fromisoformat(job["start_at"])),
+            "employer_id": job["employer_id"],
+        }
+        ref_worker = {
+            "skills": ck["skills"],
+            "township": ck["township"],
+            "reach": ck["reach"],
+            "min_wage": ck["min_wage_yuan"],
+            "until": ck["available_until_ms"],
+            "blocked": set(ck.get("blocked_employers", "").split()),
+        }
+        assert naive_eligible(ref_job, ref_worker), (o, job, ck)
+    # Caps: offers per job within remaining x k, per worker within max pending.
+    for job_id in {o["job_id"] for o in offers}:
+        job = await store.get_job_record("kaili", job_id)
+        assert job is not None
+        mine = [o for o in offers if o["job_id"] == job_id and o["status"] == "pending"]
+        assert len(mine) == job["pending"] <= job["remaining"] * store.settings.offers_per_slot
+    for wid in {o["worker_id"] for o in offers}:
+        mine = [o for o in offers if o["worker_id"] == wid and o["status"] == "pending"]
+        assert len(mine) <= store.settings.max_pending_offers
