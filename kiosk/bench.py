@@ -150,6 +150,64 @@ def _parse() -> dict[str, Any]:
     return report
 
 
+@contextlib.asynccontextmanager
+async def _private_store(clock: Any, **overrides: Any) -> Any:
+    """A throwaway embedded server and a store on it."""
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    from matcher.embedded import EmbeddedServer
+    from matcher.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="kzs", dir="/tmp") as tmp:
+        server = EmbeddedServer(Path(tmp))
+        url = await asyncio.to_thread(server.start)
+        pool = BlockingConnectionPool.from_url(url, max_connections=32, decode_responses=True)
+        redis = Redis(connection_pool=pool)
+        try:
+            settings = Settings(redis_url=url, data_dir=Path(tmp), secret="bench", **overrides)
+            store = Store(redis, settings, clock)
+            await store.probe()
+            yield store
+        finally:
+            await redis.aclose()
+            await pool.disconnect()
+            await asyncio.to_thread(server.stop)
+
+
+async def _sim(seeds: int, workers: int, jobs: int, batch: bool) -> dict[str, Any]:
+    from matcher.markets import MARKETS
+    from matcher.places import default_gazetteer
+    from matcher.queue import Matcher
+    from matcher.simulate import generate, run_day, start_clock
+    from matcher.skills import default_taxonomy
+
+    taxonomy, gazetteer = default_taxonomy(), default_gazetteer()
+    days = []
+    for seed in range(seeds):
+        clock = start_clock()
+        async with _private_store(clock) as store:
+            matcher = Matcher(store, list(MARKETS), name=f"sim{seed}")
+            await matcher.ensure_groups()
+            day = generate(seed, taxonomy, gazetteer, workers=workers, jobs=jobs)
+            t0 = time.perf_counter()
+            result = await run_day(day, store, matcher, clock, taxonomy, batch=batch)
+            result["seed"] = seed
+            result["seconds"] = round(time.perf_counter() - t0, 1)
+            days.append(result)
+    fills = sum(d["fills"] for d in days)
+    best = sum(d["optimum"] for d in days)
+    wrong = sum(d["wrong_skill_bookings"] for d in days)
+    return {
+        "bench": "simulated_market_days",
+        "batch_pass": batch,
+        "days": days,
+        "optimum": best,
+        "fills": fills,
+        "ratio": round(fills / best, 4) if best else 1.0,
+        "wrong_skill_rate": round(wrong / fills, 4) if fills else 0.0,
+    }
+
+
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     # The JSON on stdout is the result; request logs would only bury it.
     for name in ("httpx", "uvicorn", "uvicorn.error", "matcher", "kiosk"):
@@ -158,4 +216,6 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         return asyncio.run(_latency(args.posts))
     if args.what == "parse":
         return _parse()
+    if args.what == "sim":
+        return asyncio.run(_sim(args.seeds, args.sim_workers, args.sim_jobs, not args.no_batch))
     raise SystemExit(f"unknown benchmark {args.what}")

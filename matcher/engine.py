@@ -116,7 +116,7 @@ class Engine:
                     chosen.append((wid, score_pair(facts, w, now_ms)))
                     if len(chosen) >= need:
                         break
-        return await self._offer(market, job, chosen)
+        return await self.write_offers(market, job, chosen)
 
     # -- a new or freed worker ------------------------------------------------------------
 
@@ -160,7 +160,7 @@ class Engine:
         scored.sort(key=lambda t: (-t[0], t[1]["created_ms"]))
         made = 0
         for _total, job, parts in scored[: max(0, room)]:
-            made += await self._offer(market, job, [(worker_id, parts)])
+            made += await self.write_offers(market, job, [(worker_id, parts)])
         return made
 
     # -- writing offers -------------------------------------------------------------------
@@ -176,7 +176,7 @@ class Engine:
         skill = self.taxonomy.get(shared[0])
         return (skill.name_zh, skill.name_en) if skill else (shared[0], shared[0])
 
-    async def _offer(
+    async def write_offers(
         self, market: str, job: dict[str, Any], chosen: list[tuple[str, Parts]]
     ) -> int:
         if not chosen:

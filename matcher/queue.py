@@ -13,11 +13,13 @@ import asyncio
 import logging
 import os
 import socket
+import time as _time
 from collections.abc import Iterable
 from typing import Any
 
 from redis.exceptions import ResponseError
 
+from matcher.batch import reoptimise
 from matcher.clock import to_ms
 from matcher.engine import Engine
 from matcher.keys import MATCHERS, QUEUE_GROUP
@@ -51,6 +53,7 @@ class Matcher:
         self.markets = list(markets)
         self.name = name or consumer_name()
         self._stopping = asyncio.Event()
+        self._last_batch = 0.0
         self.handled = 0
 
     # -- set-up ---------------------------------------------------------------------
@@ -108,10 +111,16 @@ class Matcher:
     async def tick(self) -> None:
         """Heartbeat, orphan claims, offer expiry and the day rollover."""
         await self.redis.hset(MATCHERS, self.name, to_ms(self.store.clock.now()))
+        now = _time.monotonic()
+        batch_due = now - self._last_batch >= self.settings.batch_interval_s
         for m in self.markets:
             await self.store.roll_day(m)
             await self.store.expire_offers(m)
             await self.claim_orphans(m)
+            if batch_due:
+                await reoptimise(self.engine, m)
+        if batch_due:
+            self._last_batch = now
 
     async def consume_once(
         self, market: str, *, block_ms: int | None = None, count: int = 32

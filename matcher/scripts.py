@@ -426,6 +426,20 @@ emit(KEYS[6], 'type', 'outcome', 'job', job.id, 'worker', ARGV[2], 'ticket', ref
 return cjson.encode({ok = cjson.encode(t)})
 """
 
+WITHDRAW_OFFER = r"""
+-- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] events
+-- ARGV[1] offer id  ARGV[2] now ms  ARGV[3] day  ARGV[4] reason
+-- The batch pass moves a pending offer where it raises total fills.
+local offer = getj(KEYS[3], ARGV[1])
+if not offer then return cjson.encode({err = 'no_offer'}) end
+if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
+local now = tonumber(ARGV[2])
+settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[3] and KEYS[2], offer, 'withdrawn', now)
+emit(KEYS[5], 'type', 'offer_withdrawn', 'offer', offer.id, 'job', offer.job_id,
+     'worker', offer.worker_id, 'reason', ARGV[4], 'at', now)
+return cjson.encode({ok = 'withdrawn'})
+"""
+
 REMEMBER_RESPONSE = r"""
 -- KEYS[1] idem:{request id}
 -- ARGV[1] body hash  ARGV[2] response JSON  ARGV[3] ttl s  ARGV[4] status code
@@ -485,6 +499,7 @@ class Scripts:
         self._close_job = _register(redis, CLOSE_JOB)
         self._record_outcome = _register(redis, RECORD_OUTCOME)
         self._remember_response = _register(redis, REMEMBER_RESPONSE)
+        self._withdraw_offer = _register(redis, WITHDRAW_OFFER)
 
     async def post_job(
         self,
@@ -667,6 +682,13 @@ class Scripts:
         ]
         args: list[Arg] = [job_id, worker_id, outcome, now_ms, reason, day]
         return _decode(await self._call(self._record_outcome, keys, args))
+
+    async def withdraw_offer(
+        self, k: MarketKeys, *, day: str, offer_id: str, now_ms: int, reason: str
+    ) -> Result:
+        keys = [k.jobs, k.checkins(day), k.offers, k.offers_pending, k.events]
+        args: list[Arg] = [offer_id, now_ms, day, reason]
+        return _decode(await self._call(self._withdraw_offer, keys, args))
 
     async def remember_response(
         self, k: MarketKeys, *, request_id: str, body_hash: str, response_json: str, status: int

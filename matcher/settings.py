@@ -38,11 +38,15 @@ class Settings:
         default=15, metadata={"env": "KUAIZHAO_OFFER_TTL_MIN", "doc": "minutes an offer stays open"}
     )
     offers_per_slot: int = field(
-        default=3,
+        # Two workers asked per place: fast enough if one is slow to answer, few enough
+        # that the batch pass can steer people to where they raise total fills.
+        default=2,
         metadata={"env": "KUAIZHAO_OFFERS_PER_SLOT", "doc": "pending offers per open headcount"},
     )
     max_pending_offers: int = field(
-        default=3,
+        # One offer at a time: one question per screen for the worker, and the batch
+        # pass can then steer each worker to where they raise total fills.
+        default=1,
         metadata={"env": "KUAIZHAO_MAX_PENDING", "doc": "pending offers one worker may hold"},
     )
     claim_idle_ms: int = field(
@@ -55,6 +59,13 @@ class Settings:
     max_deliveries: int = field(
         default=5,
         metadata={"env": "KUAIZHAO_MAX_DELIVERIES", "doc": "deliveries before dead-lettering"},
+    )
+    batch_interval_s: float = field(
+        default=5.0,
+        metadata={
+            "env": "KUAIZHAO_BATCH_INTERVAL_S",
+            "doc": "seconds between batch passes that move offers to raise total fills",
+        },
     )
     redis_pool_size: int = field(
         default=64,
@@ -86,6 +97,8 @@ class Settings:
                 continue
             if f.type in ("int", int):
                 values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
             elif f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
             elif f.type in ("Path", Path):

@@ -138,7 +138,8 @@ jobs = st.fixed_dictionaries(
         "skills": st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True),
         "township": st.sampled_from(PLACES),
         "wage": st.floats(min_value=50, max_value=600, allow_nan=False).map(lambda x: round(x, 1)),
-        "start": st.integers(NOW - 3_600_000, NOW + 8 * 3_600_000),
+        # Whole seconds: job times travel as ISO strings with second precision.
+        "start": st.integers(NOW - 3_600_000, NOW + 8 * 3_600_000).map(lambda x: x - x % 1000),
         "employer_id": st.sampled_from(["e1", "e2"]),
     }
 )

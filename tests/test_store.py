@@ -200,6 +200,7 @@ async def test_filled_job_withdraws_other_offers(
 async def test_booking_withdraws_the_workers_other_offers(
     store: Store, clock: FixedClock, matcher: Matcher
 ) -> None:
+    matcher.settings = matcher.store.settings = _with(matcher.settings, max_pending_offers=3)
     wid = await check_in(store, clock, 1)
     j1 = await post(store, clock, "a")
     j2 = await post(store, clock, "b", title="另一个工地")

@@ -1,0 +1,153 @@
+"""The periodic batch pass: move pending offers where they raise total fills.
+
+Greedy online offers can strand a job: its only possible worker already holds the most
+pending offers from jobs that have other candidates. Every little while one matcher
+solves the assignment of open places to free workers (scipy's
+``linear_sum_assignment``, maximising the summed score among pairs the rule allows)
+and, only when that covers more places than the pending offers do, withdraws the
+offers in the way and writes the missing ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from matcher.clock import day_key, to_ms
+from matcher.engine import Engine
+from matcher.pool import job_facts, worker_facts
+from matcher.records import loads, strs
+from matcher.scoring import eligible_pair, score_pair
+
+log = logging.getLogger(__name__)
+
+CANDIDATES_PER_JOB = 40
+LOCK_MS = 15_000
+
+
+def _cover(pairs: set[tuple[int, str]], slots: list[int], workers: list[str]) -> int:
+    """Places covered by distinct workers: a maximum matching of slots to workers."""
+    if not pairs:
+        return 0
+    col = {w: i for i, w in enumerate(workers)}
+    m = np.zeros((len(slots), len(workers)))
+    for r, job_index in enumerate(slots):
+        for j, w in pairs:
+            if j == job_index:
+                m[r, col[w]] = 1.0
+    rows, cols = linear_sum_assignment(m, maximize=True)
+    return int(m[rows, cols].sum())
+
+
+async def reoptimise(engine: Engine, market: str) -> int:
+    """One batch pass over a market; returns offers written. Safe to run on every
+    matcher: a short lock lets one of them do it."""
+    store = engine.store
+    redis = store.redis
+    k = store.keys(market)
+    if not await redis.set(f"{k.p}:batch-lock", "1", nx=True, px=LOCK_MS):
+        return 0
+    now = store.clock.now()
+    day, now_ms = day_key(now), to_ms(now)
+    ids = strs(await redis.zrange(k.jobs_open, 0, -1))
+    if not ids:
+        return 0
+    jobs = [
+        j
+        for r in await redis.hmget(k.jobs, ids)
+        if (j := loads(r)) and j["status"] == "open" and j["day"] == day and j["remaining"] > 0
+    ]
+    if not jobs:
+        return 0
+    pool = await engine.pool(market)
+    cap = store.settings.max_pending_offers
+    # Candidates per job, including workers this job already asked.
+    cand: dict[int, dict[str, float]] = {}
+    for i, job in enumerate(jobs):
+        facts = job_facts(job, engine.gazetteer)
+        props = pool.propose(facts, now_ms, max_pending=10**6, limit=CANDIDATES_PER_JOB)
+        cand[i] = dict(props)
+    workers = sorted({w for c in cand.values() for w in c})
+    if not workers:
+        return 0
+    slots = [i for i, job in enumerate(jobs) for _ in range(job["remaining"])]
+    col = {w: c for c, w in enumerate(workers)}
+    weight = np.full((len(slots), len(workers)), -1.0)
+    for r, i in enumerate(slots):
+        for w, total in cand[i].items():
+            weight[r, col[w]] = total
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    best = {(slots[r], workers[c]) for r, c in zip(rows, cols, strict=True) if weight[r, c] >= 0}
+    offers = {
+        o["id"]: o
+        for r in await redis.hmget(
+            k.offers, [oid for job in jobs for oid in job["offered"].values()] or ["-"]
+        )
+        if (o := loads(r)) and o["status"] == "pending"
+    }
+    current = {
+        (i, o["worker_id"])
+        for i, job in enumerate(jobs)
+        for o in offers.values()
+        if o["job_id"] == job["id"]
+    }
+    if len(best) <= _cover(current, slots, workers):
+        return 0
+    missing = [(i, w) for i, w in sorted(best) if (i, w) not in current]
+    by_worker: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for o in offers.values():
+        by_worker[o["worker_id"]].append(o)
+    useful = {(jobs[i]["id"], w) for i, w in best}
+    made = 0
+    for i, wid in missing:
+        record = await store.get_job_record(market, jobs[i]["id"])
+        ck = await store.get_checkin_record(market, wid, day)
+        if record is None or ck is None or record["status"] != "open" or wid in record["offered"]:
+            continue
+        if ck.get("status") not in ("available", "offered"):
+            continue
+        facts, wf = job_facts(record, engine.gazetteer), worker_facts(ck, engine.gazetteer)
+        if not eligible_pair(facts, wf):
+            continue
+        # Free a place on the worker: their pending offer the assignment does not use.
+        if int(ck.get("pending", 0)) >= cap:
+            spare = [o for o in by_worker[wid] if (o["job_id"], wid) not in useful]
+            if not spare:
+                continue
+            await _withdraw(engine, market, min(spare, key=lambda o: o["score"])["id"])
+        # Free a place on the job: a pending offer to a worker the assignment sends elsewhere.
+        if record["pending"] >= record["remaining"] * store.settings.offers_per_slot:
+            spare = [
+                o
+                for o in offers.values()
+                if o["job_id"] == record["id"] and (record["id"], o["worker_id"]) not in useful
+            ]
+            if not spare:
+                continue
+            await _withdraw(engine, market, min(spare, key=lambda o: o["score"])["id"])
+            record = await store.get_job_record(market, record["id"])
+            if record is None:
+                continue
+        made += await engine.write_offers(market, record, [(wid, score_pair(facts, wf, now_ms))])
+    if made:
+        log.info("batch pass in %s: %d offers moved to raise fills", market, made)
+    return made
+
+
+async def _withdraw(engine: Engine, market: str, offer_id: str) -> None:
+    store = engine.store
+    now = store.clock.now()
+    try:
+        await store.scripts.withdraw_offer(
+            store.keys(market),
+            day=day_key(now),
+            offer_id=offer_id,
+            now_ms=to_ms(now),
+            reason="batch",
+        )
+    except Exception:
+        log.debug("offer %s no longer pending", offer_id)
