@@ -42,7 +42,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _latency(posts: int) -> dict[str, Any]:
+async def _latency(posts: int, crowd: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kzb", dir="/tmp") as tmp:
         settings = Settings(data_dir=Path(tmp), api_token=TOKEN, secret="bench")
         # A market morning whatever the hour: latency must not depend on the clock.
@@ -58,22 +58,27 @@ async def _latency(posts: int) -> dict[str, Any]:
         now = clock.now()
         end = min(now + timedelta(hours=8), day_end(now) - timedelta(minutes=1))
         start = min(now + timedelta(minutes=30), end - timedelta(minutes=1))
+        if crowd:
+            await _preload(app.state.kz.store, crowd, end)
+            await _drained(app.state.kz.store)
         auth = {"Authorization": f"Bearer {TOKEN}"}
         samples: list[float] = []
         base = f"http://127.0.0.1:{port}/api/v1/markets/kaili"
         try:
             async with httpx.AsyncClient(base_url=base, headers=auth, timeout=10) as http:
                 for i in range(posts):
-                    r = await http.post(
-                        "/checkins",
-                        json={
-                            "phone": f"137{i:08d}",
-                            "skills": ["general_laborer"],
-                            "reach": "county",
-                        },
-                    )
-                    r.raise_for_status()
-                    wid = r.json()["worker_id"]
+                    wid = None
+                    if not crowd:
+                        r = await http.post(
+                            "/checkins",
+                            json={
+                                "phone": f"137{i:08d}",
+                                "skills": ["general_laborer"],
+                                "reach": "county",
+                            },
+                        )
+                        r.raise_for_status()
+                        wid = r.json()["worker_id"]
                     body = {
                         "title": f"搬砖小工 {i}",
                         "skills": ["general_laborer"],
@@ -90,15 +95,21 @@ async def _latency(posts: int) -> dict[str, Any]:
                     r.raise_for_status()
                     job_id = r.json()["id"]
                     while True:
-                        offers = (await http.get(f"/workers/{wid}/offers")).json()
-                        mine = [o for o in offers if o["job_id"] == job_id]
-                        if mine:
+                        if wid is not None:
+                            offers = (await http.get(f"/workers/{wid}/offers")).json()
+                            seen = [o for o in offers if o["job_id"] == job_id]
+                        else:
+                            seen = (await http.get(f"/jobs/{job_id}")).json()["offers_pending"]
+                        if seen:
                             samples.append((time.perf_counter() - t0) * 1000)
                             break
                         if time.perf_counter() - t0 > 10:
                             raise RuntimeError(f"no offer for job {job_id} within 10 s")
                         await asyncio.sleep(0.001)
-                    (await http.post(f"/offers/{mine[0]['id']}/accept")).raise_for_status()
+                    if wid is not None:
+                        (await http.post(f"/offers/{seen[0]['id']}/accept")).raise_for_status()
+                    else:
+                        (await http.post(f"/jobs/{job_id}/cancel")).raise_for_status()
         finally:
             server.should_exit = True
             with contextlib.suppress(Exception):
@@ -106,13 +117,123 @@ async def _latency(posts: int) -> dict[str, Any]:
     return {
         "bench": "post_to_offer_visible",
         "posts": posts,
+        "checked_in_workers": crowd or posts,
         "median_ms": round(statistics.median(samples), 2),
         "p90_ms": round(_pct(samples, 0.90), 2),
         "p99_ms": round(_pct(samples, 0.99), 2),
         "max_ms": round(max(samples), 2),
         "store": "embedded valkey, AOF appendfsync always, WAITAOF acknowledgement",
-        "path": "HTTP POST /jobs -> queue -> matcher -> offer -> HTTP GET /workers/{id}/offers",
+        "path": "HTTP POST /jobs -> queue -> matcher -> offer -> HTTP GET "
+        + ("/jobs/{id} (offers_pending)" if crowd else "/workers/{id}/offers"),
     }
+
+
+def _crowd(n: int, seed: int = 1) -> list[Any]:
+    """n workers of the Kaili market with a realistic skill mix (see matcher.simulate)."""
+    from matcher.places import default_gazetteer
+    from matcher.simulate import generate
+    from matcher.skills import default_taxonomy
+
+    day = generate(seed, default_taxonomy(), default_gazetteer(), workers=n, jobs=0)
+    return day.workers
+
+
+async def _preload(store: Any, n: int, until: datetime) -> None:
+    from matcher.simulate import checkin_spec
+
+    for i, w in enumerate(_crowd(n)):
+        w.until = until
+        spec = checkin_spec(w, w.true_skills)
+        await store.check_in("kaili", spec, request_id=f"pre{i}", fingerprint=i)
+
+
+async def _drained(store: Any, market: str = "kaili") -> None:
+    """Wait until the matcher has handled every queued entry (steady state)."""
+    from matcher.keys import QUEUE_GROUP
+
+    key = store.keys(market).queue
+    while True:
+        groups = await store.redis.xinfo_groups(key)
+        group = next(g for g in groups if g["name"] == QUEUE_GROUP)
+        if not group.get("lag") and not group.get("pending"):
+            return
+        await asyncio.sleep(0.2)
+
+
+def _match(sizes: list[int], jobs: int = 300) -> dict[str, Any]:
+    """One new job against n checked-in workers of one market: the engine's own time
+    (candidate retrieval, hard constraints, scoring, ranking), next to a raw
+    rapidfuzz ``process.cdist`` of the job's text against the workers' texts."""
+    import random
+
+    from rapidfuzz import process
+
+    from matcher.places import default_gazetteer
+    from matcher.pool import WorkerPool, job_facts
+    from matcher.simulate import START, SimJob, _job_record, generate
+    from matcher.skills import default_taxonomy
+
+    taxonomy, gazetteer = default_taxonomy(), default_gazetteer()
+    now_ms = int((START + timedelta(hours=2)).timestamp() * 1000)
+    out: dict[str, Any] = {"bench": "match_latency", "jobs_per_size": jobs, "sizes": []}
+    for n in sizes:
+        crowd = _crowd(n)
+        pool = WorkerPool("2026-11-27", gazetteer)
+        for i, w in enumerate(crowd):
+            pool.upsert(
+                {
+                    "worker_id": f"w{i}",
+                    "skills": w.true_skills,
+                    "township": w.township,
+                    "county_adcode": w.township[:6],
+                    "reach": w.reach,
+                    "min_wage_yuan": w.min_wage,
+                    "available_until_ms": int(w.until.timestamp() * 1000),
+                    "checked_in_ms": now_ms - i * 1000,
+                    "day": "2026-11-27",
+                    "status": "available",
+                    "pending": 0,
+                }
+            )
+        texts = [w.text for w in crowd]
+        day = generate(7, taxonomy, gazetteer, workers=0, jobs=jobs)
+        rng = random.Random(3)
+        facts = [job_facts(_job_record(j, job), gazetteer) for j, job in enumerate(day.jobs)]
+        # The busiest trade too: a general labourer job has the most candidates.
+        facts += [
+            job_facts(_job_record(9000 + k, SimJob("general_laborer", "小工", 1, 200, "day",
+                                                   rng.choice(["522601001", "522601100"]),
+                                                   0, START, START + timedelta(hours=8))),
+                      gazetteer)
+            for k in range(50)
+        ]  # fmt: skip
+        for f in facts[:20]:
+            pool.propose(f, now_ms, max_pending=1, limit=4)  # warm the per-skill arrays
+        samples = []
+        candidates = []
+        for f in facts:
+            t0 = time.perf_counter()
+            pool.propose(f, now_ms, max_pending=1, limit=4)
+            samples.append((time.perf_counter() - t0) * 1000)
+            candidates.append(sum(len(pool.by_skill.get(s, ())) for s in f.skills))
+        cd = []
+        for job in day.jobs[:30]:
+            t0 = time.perf_counter()
+            process.cdist([job.text], texts, workers=1)
+            cd.append((time.perf_counter() - t0) * 1000)
+        engine_median = statistics.median(samples)
+        out["sizes"].append(
+            {
+                "workers": n,
+                "p50_ms": round(engine_median, 3),
+                "p99_ms": round(_pct(samples, 0.99), 3),
+                "max_ms": round(max(samples), 3),
+                "max_candidates": max(candidates),
+                "rapidfuzz_cdist_median_ms": round(statistics.median(cd), 3),
+                "engine_to_cdist_ratio": round(engine_median / statistics.median(cd), 3),
+            }
+        )
+    return out
 
 
 def _parse() -> dict[str, Any]:
@@ -213,7 +334,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("httpx", "uvicorn", "uvicorn.error", "matcher", "kiosk"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if args.what == "latency":
-        return asyncio.run(_latency(args.posts))
+        return asyncio.run(_latency(args.posts, args.crowd))
+    if args.what == "match":
+        return _match([10_000, 100_000])
     if args.what == "parse":
         return _parse()
     if args.what == "sim":

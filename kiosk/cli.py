@@ -285,9 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date")
     r.set_defaults(func=_report)
     b = sub.add_parser("bench", help="benchmarks, printing JSON")
-    b.add_argument("what", nargs="?", default="latency", choices=["latency", "parse", "sim"])
+    b.add_argument(
+        "what", nargs="?", default="latency", choices=["latency", "match", "parse", "sim"]
+    )
     b.add_argument("--posts", type=int, default=100)
-    b.add_argument("--workers", type=int, default=200)
+    b.add_argument("--crowd", type=int, default=0, help="latency: workers checked in beforehand")
     b.add_argument("--seeds", type=int, default=3, help="sim: simulated days")
     b.add_argument("--sim-workers", type=int, default=400, help="sim: workers per day")
     b.add_argument("--sim-jobs", type=int, default=150, help="sim: jobs per day")

@@ -16,9 +16,10 @@ def is_boosted_or_full(request: Request) -> bool:
 
 
 def redirect(request: Request, url: str) -> Response:
-    """After a successful form post: htmx follows ``HX-Location``, browsers a 303."""
+    """After a successful post: a full page load of ``url`` (htmx: ``HX-Redirect``;
+    browsers: 303), so the new page comes with its own body and head."""
     if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Location": url})
+        return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
 
 

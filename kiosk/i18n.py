@@ -70,6 +70,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ticket.employer": ("老板", "Employer"),
     "ticket.job": ("活", "Job"),
     "ticket.print": ("打印凭条", "Print ticket"),
+    "ticket.work": ("干活时间地点", "Work time and place"),
+    "ticket.wage": ("工钱", "Pay"),
     "ticket.status.booked": ("已预约", "Booked"),
     "ticket.status.hired": ("已录用", "Hired"),
     "ticket.status.not_hired": ("未录用", "Not hired"),

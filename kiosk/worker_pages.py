@@ -183,7 +183,13 @@ async def ticket_page(request: Request) -> Response:
     return render(
         request,
         "ticket.html",
-        {"market": market, "ticket": ticket, "qr": qr, "taxonomy": state.taxonomy},
+        {
+            "market": market,
+            "ticket": ticket,
+            "qr": qr,
+            "taxonomy": state.taxonomy,
+            "place": state.gazetteer.get(ticket.get("township", "")),
+        },
     )
 
 

@@ -190,7 +190,9 @@ class Store:
             jobs = [j for j in jobs if j["status"] == "open" and j["day"] == today]
         elif status:
             jobs = [j for j in jobs if j["status"] == status]
-        return [job_public(j) for j in jobs]
+        refs = [ref for j in jobs for ref in j.get("bookings", {}).values()]
+        tickets = await self._tickets(market, refs)
+        return [job_public(j, tickets) for j in jobs]
 
     async def cancel_job(self, market: str, job_id: str) -> Result:
         job = await self.get_job_record(market, job_id)

@@ -130,7 +130,12 @@ def shot(page: Page, name: str) -> None:
     """A full-page screenshot for docs/screenshots (overwritten on every run)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("document.fonts.ready.then(() => true)")
+    y = page.evaluate("window.scrollY")
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    # A full-page capture resizes the view and leaves the compositor's scroll offset
+    # behind the page's: the click of the next tap would then land on whatever sat
+    # there before. Scrolling explicitly puts both back in step.
+    page.evaluate("y => window.scrollTo(0, y)", y)
 
 
 def tile(page: Page, name: str, value: str) -> Locator:

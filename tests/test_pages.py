@@ -132,7 +132,7 @@ async def test_the_whole_loop_through_the_forms(client: Client) -> None:
     assert accept is not None
     r = await client.post(str(accept["hx-post"]), headers={"HX-Request": "true"})
     assert r.status_code == 204
-    ticket_url = r.headers["HX-Location"]
+    ticket_url = r.headers["HX-Redirect"]
     ticket = soup((await client.get(ticket_url)).text)
     ref = ticket.select_one("#ticket-ref")
     assert ref is not None and re.fullmatch(r"KL1127-\d{3}", ref.get_text())
