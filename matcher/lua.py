@@ -1,7 +1,8 @@
-"""Lua source shared by the scripts in ``matcher.scripts``.
+"""The Lua source of every script (``matcher.scripts`` holds their typed wrappers).
 
-Scripts are assembled as ``PRELUDE + body`` so that the record helpers (JSON in
-hashes) and the offer bookkeeping exist once. Records never contain JSON null (cjson
+Each script is a named constant with a KEYS/ARGV header. They are registered as
+``PRELUDE + body`` so that the record helpers (JSON in hashes) and the offer
+bookkeeping exist once. Records never contain JSON null (cjson
 turns it into a userdata) and never hold empty arrays (cjson re-encodes them as {}).
 """
 
@@ -44,4 +45,441 @@ local function settle_offer(offers, pending, jobs, ck_key, offer, status, now)
     end
   end
 end
+"""
+
+POST_JOB = r"""
+-- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] jobs:day:{d}  KEYS[4] queue  KEYS[5] events
+-- KEYS[6] stats:{d}  KEYS[7] idem:{request id}  KEYS[8..] idx:jobs:{skill} per skill
+-- ARGV[1] job id  ARGV[2] job JSON  ARGV[3] body hash  ARGV[4] now ms  ARGV[5] idem ttl s
+-- ARGV[6] headcount  ARGV[7] response JSON
+local seen = redis.call('GET', KEYS[7])
+if seen then
+  local s = cjson.decode(seen)
+  if s.hash ~= ARGV[3] then return cjson.encode({err = 'idempotency_conflict'}) end
+  return cjson.encode({ok = s.response, replay = true})
+end
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return cjson.encode({err = 'duplicate_id'})
+end
+local now = tonumber(ARGV[4])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+for i = 8, #KEYS do redis.call('ZADD', KEYS[i], now, ARGV[1]) end
+enqueue(KEYS[4], 'job', ARGV[1], now)
+emit(KEYS[5], 'type', 'job_posted', 'job', ARGV[1], 'at', now)
+redis.call('HINCRBY', KEYS[6], 'jobs_posted', 1)
+redis.call('HINCRBY', KEYS[6], 'headcount_posted', tonumber(ARGV[6]))
+redis.call('SET', KEYS[7], cjson.encode({hash = ARGV[3], response = ARGV[7]}), 'EX', ARGV[5])
+return cjson.encode({ok = ARGV[7]})
+"""
+
+CHECK_IN = r"""
+-- KEYS[1] checkins:{d}  KEYS[2] workers  KEYS[3] queue  KEYS[4] events  KEYS[5] stats:{d}
+-- KEYS[6] idem:{request id}  KEYS[7..] idx:workers:{d}:{skill} per skill
+-- ARGV[1] worker id  ARGV[2] check-in JSON (fields the person gave)  ARGV[3] body hash
+-- ARGV[4] now ms  ARGV[5] idem ttl s  ARGV[6] day ttl s  ARGV[7] profile JSON  ARGV[8] day
+local seen = redis.call('GET', KEYS[6])
+if seen then
+  local s = cjson.decode(seen)
+  if s.hash ~= ARGV[3] then return cjson.encode({err = 'idempotency_conflict'}) end
+  return cjson.encode({ok = s.response, replay = true})
+end
+local now = tonumber(ARGV[4])
+local given = cjson.decode(ARGV[2])
+local ck = getj(KEYS[1], ARGV[1])
+local profile = cjson.decode(ARGV[7])
+local old = getj(KEYS[2], ARGV[1])
+if old then
+  -- What the worker's history says travels with each day's check-in, so the matcher
+  -- reads one record: days hired recently (fairness) and employers they blocked.
+  profile.recent_hires = old.recent_hires
+  profile.blocked_employers = old.blocked_employers
+end
+given.recent_hires = profile.recent_hires or ''
+given.blocked_employers = profile.blocked_employers or ''
+local first = false
+if not ck then
+  first = true
+  ck = {worker_id = ARGV[1], day = ARGV[8], status = 'available', pending = 0, offers = '',
+        checked_in_ms = now}
+end
+for k, v in pairs(given) do ck[k] = v end
+if ck.status == 'released' or ck.status == 'hired' then
+  -- Checking in again after a day's work or a release means "I am here again".
+  if ck.status == 'released' or given.again then ck.status = 'available' end
+end
+ck.updated_ms = now
+putj(KEYS[1], ARGV[1], ck)
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+for i = 7, #KEYS do
+  -- NX keeps the original check-in time: updating skills must not cost waiting time.
+  redis.call('ZADD', KEYS[i], 'NX', ck.checked_in_ms, ARGV[1])
+  redis.call('EXPIRE', KEYS[i], ARGV[6])
+end
+putj(KEYS[2], ARGV[1], profile)
+if first then redis.call('HINCRBY', KEYS[5], 'checkins', 1) end
+enqueue(KEYS[3], 'worker', ARGV[1], now)
+emit(KEYS[4], 'type', first and 'checked_in' or 'checkin_updated', 'worker', ARGV[1], 'at', now)
+local response = cjson.encode({worker_id = ARGV[1], status = ck.status, skills = ck.skills,
+                               checked_in_at_ms = ck.checked_in_ms})
+redis.call('SET', KEYS[6], cjson.encode({hash = ARGV[3], response = response}), 'EX', ARGV[5])
+return cjson.encode({ok = response})
+"""
+
+CREATE_OFFERS = r"""
+-- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] events
+-- KEYS[6] stats:{d}
+-- ARGV[1] job id  ARGV[2] now ms  ARGV[3] expires ms  ARGV[4] offers per open slot
+-- ARGV[5] max pending offers per worker  ARGV[6] day
+-- ARGV[7..] triples: worker id, offer id, offer JSON (score, explanation)
+-- Idempotent on (job, worker): a worker is offered a job at most once.
+local job = getj(KEYS[1], ARGV[1])
+if not job then return cjson.encode({err = 'no_job'}) end
+if job.status ~= 'open' then return cjson.encode({err = 'job_closed'}) end
+local now = tonumber(ARGV[2])
+local cap = job.remaining * tonumber(ARGV[4])
+local max_pending = tonumber(ARGV[5])
+local made = {}
+local skipped = {}
+for i = 7, #ARGV, 3 do
+  local wid, oid = ARGV[i], ARGV[i + 1]
+  local ck = getj(KEYS[2], wid)
+  local why = nil
+  if job.offered[wid] then why = 'already_offered'
+  elseif job.pending >= cap then why = 'job_saturated'
+  elseif not ck then why = 'no_checkin'
+  elseif ck.status ~= 'available' and ck.status ~= 'offered' then why = 'worker_busy'
+  elseif ck.pending >= max_pending then why = 'worker_saturated'
+  end
+  if why then
+    skipped[#skipped + 1] = wid .. ':' .. why
+  else
+    local offer = cjson.decode(ARGV[i + 2])
+    offer.id = oid
+    offer.job_id = job.id
+    offer.worker_id = wid
+    offer.status = 'pending'
+    offer.created_ms = now
+    offer.expires_ms = tonumber(ARGV[3])
+    offer.day = ARGV[6]
+    putj(KEYS[3], oid, offer)
+    redis.call('ZADD', KEYS[4], offer.expires_ms, oid)
+    job.offered[wid] = oid
+    job.pending = job.pending + 1
+    ck.pending = ck.pending + 1
+    ck.status = 'offered'
+    ck.offers = (ck.offers == '' and oid) or (ck.offers .. ' ' .. oid)
+    putj(KEYS[2], wid, ck)
+    emit(KEYS[5], 'type', 'offer_created', 'job', job.id, 'worker', wid, 'offer', oid, 'at', now)
+    redis.call('HINCRBY', KEYS[6], 'offers', 1)
+    made[#made + 1] = oid
+  end
+end
+putj(KEYS[1], job.id, job)
+return cjson.encode({ok = {made = table.concat(made, ' '), skipped = table.concat(skipped, ' ')}})
+"""
+
+ACCEPT_OFFER = r"""
+-- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] tickets
+-- KEYS[6] seq:{d}  KEYS[7] queue  KEYS[8] events  KEYS[9] stats:{d}  KEYS[10] ttb:{d}
+-- KEYS[11] ttf:{d}  KEYS[12] jobs:open
+-- ARGV[1] offer id  ARGV[2] worker id or '' (when given, the offer must be theirs)
+-- ARGV[3] now ms  ARGV[4] day  ARGV[5] ticket prefix  ARGV[6] day ttl s
+-- One booking per worker, never more bookings than headcount: both checked here, atomically.
+local now = tonumber(ARGV[3])
+local offer = getj(KEYS[3], ARGV[1])
+if not offer or (ARGV[2] ~= '' and offer.worker_id ~= ARGV[2]) then
+  return cjson.encode({err = 'no_offer'})
+end
+if offer.status == 'accepted' then
+  return cjson.encode({ok = redis.call('HGET', KEYS[5], offer.ticket), replay = true})
+end
+if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
+if offer.day ~= ARGV[4] or now >= offer.expires_ms then
+  settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[4] and KEYS[2], offer, 'expired', now)
+  enqueue(KEYS[7], 'job', offer.job_id, now)
+  emit(KEYS[8], 'type', 'offer_expired', 'offer', offer.id, 'job', offer.job_id,
+       'worker', offer.worker_id, 'at', now)
+  return cjson.encode({err = 'offer_expired'})
+end
+local job = getj(KEYS[1], offer.job_id)
+if job.status ~= 'open' or job.remaining < 1 then return cjson.encode({err = 'job_full'}) end
+local ck = getj(KEYS[2], offer.worker_id)
+if not ck then return cjson.encode({err = 'no_checkin'}) end
+if ck.status == 'booked' then return cjson.encode({err = 'worker_booked'}) end
+if ck.status ~= 'offered' and ck.status ~= 'available' then
+  return cjson.encode({err = 'worker_' .. ck.status})
+end
+local seq = redis.call('INCR', KEYS[6])
+redis.call('EXPIRE', KEYS[6], ARGV[6])
+local ref = ARGV[5] .. string.sub(ARGV[4], 6, 7) .. string.sub(ARGV[4], 9, 10) .. '-' ..
+            string.format('%03d', seq)
+local ticket = {ref = ref, job_id = job.id, worker_id = offer.worker_id, offer_id = offer.id,
+                status = 'booked', created_ms = now, day = ARGV[4], market = job.market,
+                interview_at = job.interview_at, interview_place = job.interview_place,
+                title = job.title, skills = job.skills, wage_yuan = job.wage_yuan,
+                wage_unit = job.wage_unit, township = job.township,
+                start_at = job.start_at, end_at = job.end_at,
+                employer_name = job.employer_name,
+                employer_phone_masked = job.employer_phone_masked,
+                worker_name = ck.name or '', worker_phone_masked = ck.phone_masked or ''}
+local encoded = cjson.encode(ticket)
+redis.call('HSET', KEYS[5], ref, encoded)
+-- The accepted offer itself.
+offer.status = 'accepted'
+offer.decided_ms = now
+offer.ticket = ref
+putj(KEYS[3], offer.id, offer)
+redis.call('ZREM', KEYS[4], offer.id)
+-- The job: one place fewer.
+job.pending = math.max(0, job.pending - 1)
+job.remaining = job.remaining - 1
+job.active = (job.active or 0) + 1
+job.bookings[offer.worker_id] = ref
+if not job.first_booking_ms then
+  job.first_booking_ms = now
+  redis.call('RPUSH', KEYS[10], math.floor((now - job.created_ms) / 60000))
+end
+if job.remaining == 0 then
+  job.status = 'filled'
+  job.filled_ms = now
+  redis.call('ZREM', KEYS[12], job.id)
+  redis.call('RPUSH', KEYS[11], math.floor((now - job.created_ms) / 60000))
+  emit(KEYS[8], 'type', 'job_filled', 'job', job.id, 'at', now)
+end
+putj(KEYS[1], job.id, job)
+-- The worker: booked, and their other offers withdrawn.
+ck.status = 'booked'
+ck.booking = ref
+ck.pending = 0
+putj(KEYS[2], offer.worker_id, ck)
+for _, oid in ipairs(split(ck.offers)) do
+  local other = getj(KEYS[3], oid)
+  if other and other.status == 'pending' then
+    settle_offer(KEYS[3], KEYS[4], KEYS[1], false, other, 'withdrawn', now)
+    enqueue(KEYS[7], 'job', other.job_id, now)
+  end
+end
+-- A filled job withdraws its other pending offers and frees those workers.
+if job.status == 'filled' then
+  for wid, oid in pairs(job.offered) do
+    local other = getj(KEYS[3], oid)
+    if other and other.status == 'pending' then
+      settle_offer(KEYS[3], KEYS[4], KEYS[1], KEYS[2], other, 'withdrawn', now)
+      enqueue(KEYS[7], 'worker', wid, now)
+    end
+  end
+end
+redis.call('HINCRBY', KEYS[9], 'bookings', 1)
+emit(KEYS[8], 'type', 'booked', 'job', job.id, 'worker', offer.worker_id, 'offer', offer.id,
+     'ticket', ref, 'at', now)
+return cjson.encode({ok = encoded})
+"""
+
+DECLINE_OFFER = r"""
+-- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] queue
+-- KEYS[6] events  KEYS[7] stats:{d}
+-- ARGV[1] offer id  ARGV[2] worker id or ''  ARGV[3] now ms  ARGV[4] day
+local now = tonumber(ARGV[3])
+local offer = getj(KEYS[3], ARGV[1])
+if not offer or (ARGV[2] ~= '' and offer.worker_id ~= ARGV[2]) then
+  return cjson.encode({err = 'no_offer'})
+end
+if offer.status == 'declined' then return cjson.encode({ok = 'declined', replay = true}) end
+if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
+settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[4] and KEYS[2], offer, 'declined', now)
+redis.call('HINCRBY', KEYS[7], 'declined', 1)
+enqueue(KEYS[5], 'job', offer.job_id, now)
+emit(KEYS[6], 'type', 'offer_declined', 'offer', offer.id, 'job', offer.job_id,
+     'worker', offer.worker_id, 'at', now)
+return cjson.encode({ok = 'declined'})
+"""
+
+EXPIRE_OFFERS = r"""
+-- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] queue
+-- KEYS[6] events  KEYS[7] stats:{d}
+-- ARGV[1] now ms  ARGV[2] day  ARGV[3] at most this many
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local n = 0
+for _, oid in ipairs(due) do
+  local offer = getj(KEYS[3], oid)
+  if offer and offer.status == 'pending' then
+    settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[2] and KEYS[2], offer, 'expired', now)
+    if offer.day == ARGV[2] then
+      redis.call('HINCRBY', KEYS[7], 'offers_expired', 1)
+      enqueue(KEYS[5], 'job', offer.job_id, now)
+      enqueue(KEYS[5], 'worker', offer.worker_id, now)
+    end
+    emit(KEYS[6], 'type', 'offer_expired', 'offer', oid, 'job', offer.job_id,
+         'worker', offer.worker_id, 'at', now)
+    n = n + 1
+  else
+    redis.call('ZREM', KEYS[4], oid)
+  end
+end
+return cjson.encode({ok = n})
+"""
+
+CLOSE_JOB = r"""
+-- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] checkins:{d}  KEYS[4] offers  KEYS[5] offers:pending
+-- KEYS[6] tickets  KEYS[7] queue  KEYS[8] events  KEYS[9] stats:{job day}
+-- ARGV[1] job id  ARGV[2] now ms  ARGV[3] 'cancel' | 'day_end'  ARGV[4] today
+-- cancel: open/filled -> cancelled, bookings released.  day_end: open -> expired,
+-- filled -> closed, bookings stay as they are (their outcomes may still come).
+local now = tonumber(ARGV[2])
+local job = getj(KEYS[1], ARGV[1])
+if not job then return cjson.encode({err = 'no_job'}) end
+local mode = ARGV[3]
+if job.status ~= 'open' and job.status ~= 'filled' then
+  if mode == 'cancel' and job.status == 'cancelled' then
+    return cjson.encode({ok = 'cancelled', replay = true})
+  end
+  redis.call('ZREM', KEYS[2], job.id)
+  return cjson.encode({err = 'job_' .. job.status})
+end
+local was = job.status
+if mode == 'cancel' then job.status = 'cancelled'
+elseif was == 'open' then job.status = 'expired'
+else job.status = 'closed' end
+job.closed_ms = now
+putj(KEYS[1], job.id, job)
+redis.call('ZREM', KEYS[2], job.id)
+for wid, oid in pairs(job.offered) do
+  local offer = getj(KEYS[4], oid)
+  if offer and offer.status == 'pending' then
+    settle_offer(KEYS[4], KEYS[5], KEYS[1], offer.day == ARGV[4] and KEYS[3], offer,
+                 'withdrawn', now)
+    if offer.day == ARGV[4] then enqueue(KEYS[7], 'worker', wid, now) end
+  end
+end
+job = getj(KEYS[1], job.id)
+if mode == 'cancel' then
+  local released = 0
+  for wid, ref in pairs(job.bookings) do
+    local t = getj(KEYS[6], ref)
+    if t and t.status == 'booked' then
+      t.status = 'cancelled'
+      putj(KEYS[6], ref, t)
+      released = released + 1
+      local ck = getj(KEYS[3], wid)
+      if ck and ck.booking == ref then
+        ck.status = 'available'
+        ck.booking = nil
+        putj(KEYS[3], wid, ck)
+        enqueue(KEYS[7], 'worker', wid, now)
+      end
+    end
+  end
+  job.active = 0
+  putj(KEYS[1], job.id, job)
+  redis.call('HINCRBY', KEYS[9], 'jobs_cancelled', 1)
+  if released > 0 then redis.call('HINCRBY', KEYS[9], 'bookings_cancelled', released) end
+else
+  if job.status == 'expired' then redis.call('HINCRBY', KEYS[9], 'jobs_expired', 1) end
+end
+emit(KEYS[8], 'type', 'job_' .. job.status, 'job', job.id, 'at', now)
+return cjson.encode({ok = job.status})
+"""
+
+RECORD_OUTCOME = r"""
+-- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] checkins:{ticket day}  KEYS[4] tickets  KEYS[5] queue
+-- KEYS[6] events  KEYS[7] stats:{ticket day}  KEYS[8] workers
+-- ARGV[1] job id  ARGV[2] worker id  ARGV[3] hired | not_hired | no_show  ARGV[4] now ms
+-- ARGV[5] reason  ARGV[6] today
+-- A later outcome corrects an earlier one; counters move with it. A slot freed by
+-- not_hired / no_show reopens a filled job (filled -> open) while the day lasts.
+local now = tonumber(ARGV[4])
+local job = getj(KEYS[1], ARGV[1])
+if not job then return cjson.encode({err = 'no_job'}) end
+local ref = job.bookings[ARGV[2]]
+if not ref then return cjson.encode({err = 'no_booking'}) end
+local t = getj(KEYS[4], ref)
+local new = ARGV[3]
+if t.status == new then return cjson.encode({ok = cjson.encode(t), replay = true}) end
+if t.status == 'cancelled' then return cjson.encode({err = 'ticket_cancelled'}) end
+local counter = {hired = 'hired', not_hired = 'not_hired', no_show = 'no_shows'}
+local holds = {booked = true, hired = true}
+if holds[new] and not holds[t.status] and job.remaining < 1 then
+  return cjson.encode({err = 'job_full'})
+end
+if counter[t.status] then redis.call('HINCRBY', KEYS[7], counter[t.status], -1) end
+redis.call('HINCRBY', KEYS[7], counter[new], 1)
+local was_holding = holds[t.status]
+local now_holding = holds[new]
+t.status = new
+t.outcome_ms = now
+t.reason = ARGV[5]
+putj(KEYS[4], ref, t)
+if was_holding and not now_holding then
+  job.active = job.active - 1
+  job.remaining = job.remaining + 1
+  if job.status == 'filled' and job.day == ARGV[6] then
+    job.status = 'open'
+    redis.call('ZADD', KEYS[2], job.created_ms, job.id)
+    enqueue(KEYS[5], 'job', job.id, now)
+  end
+elseif now_holding and not was_holding then
+  job.active = job.active + 1
+  job.remaining = job.remaining - 1
+  if job.remaining == 0 and job.status == 'open' then
+    job.status = 'filled'
+    redis.call('ZREM', KEYS[2], job.id)
+  end
+end
+putj(KEYS[1], job.id, job)
+local profile = getj(KEYS[8], ARGV[2])
+if profile then
+  -- Days hired, newest last, for "least work this week" (at most 14 kept).
+  local days = {}
+  for _, d in ipairs(split(profile.recent_hires)) do
+    if d ~= job.day then days[#days + 1] = d end
+  end
+  if new == 'hired' then days[#days + 1] = job.day end
+  while #days > 14 do table.remove(days, 1) end
+  profile.recent_hires = table.concat(days, ' ')
+  putj(KEYS[8], ARGV[2], profile)
+end
+local ck = getj(KEYS[3], ARGV[2])
+if ck then
+  ck.recent_hires = profile and profile.recent_hires or ck.recent_hires
+  if new == 'hired' then ck.status = 'hired'; ck.booking = ref
+  elseif new == 'not_hired' then ck.status = 'available'; ck.booking = nil
+  else ck.status = 'released'; ck.booking = nil end
+  putj(KEYS[3], ARGV[2], ck)
+  if ck.status == 'available' then enqueue(KEYS[5], 'worker', ARGV[2], now) end
+end
+emit(KEYS[6], 'type', 'outcome', 'job', job.id, 'worker', ARGV[2], 'ticket', ref,
+     'outcome', new, 'at', now)
+return cjson.encode({ok = cjson.encode(t)})
+"""
+
+WITHDRAW_OFFER = r"""
+-- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] events
+-- ARGV[1] offer id  ARGV[2] now ms  ARGV[3] day  ARGV[4] reason
+-- The batch pass moves a pending offer where it raises total fills.
+local offer = getj(KEYS[3], ARGV[1])
+if not offer then return cjson.encode({err = 'no_offer'}) end
+if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
+local now = tonumber(ARGV[2])
+settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[3] and KEYS[2], offer, 'withdrawn', now)
+emit(KEYS[5], 'type', 'offer_withdrawn', 'offer', offer.id, 'job', offer.job_id,
+     'worker', offer.worker_id, 'reason', ARGV[4], 'at', now)
+return cjson.encode({ok = 'withdrawn'})
+"""
+
+REMEMBER_RESPONSE = r"""
+-- KEYS[1] idem:{request id}
+-- ARGV[1] body hash  ARGV[2] response JSON  ARGV[3] ttl s  ARGV[4] status code
+-- For writes whose effect is itself idempotent (accept, decline, cancel, outcome): keep
+-- the first response so a retry with the same key gets it again.
+local seen = redis.call('GET', KEYS[1])
+if seen then
+  local s = cjson.decode(seen)
+  if s.hash ~= ARGV[1] then return cjson.encode({err = 'idempotency_conflict'}) end
+  return cjson.encode({ok = s.response, status = s.status, replay = true})
+end
+redis.call('SET', KEYS[1], cjson.encode({hash = ARGV[1], response = ARGV[2],
+                                         status = tonumber(ARGV[4])}), 'EX', ARGV[3])
+return cjson.encode({ok = ARGV[2], status = tonumber(ARGV[4])})
 """
