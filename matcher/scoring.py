@@ -5,7 +5,7 @@ Hard constraints (an offer never breaks one):
 - reach: ``township`` means the job's township (or within 5 km where both places have
   coordinates), ``county`` the job's county (or within 15 km), ``prefecture`` anywhere;
 - pay: the job's pay for the day is at least the worker's minimum;
-- hours: the worker is still available when the job starts;
+- hours: the worker is here by the start (30 minutes' grace) and still available then;
 - blocks: the worker has not blocked the employer.
 
 Score (the parts add up to at most 100):
@@ -48,6 +48,7 @@ REST_FULL_DAYS = 5.0
 PRIORITY = 7.0
 NEAR_TOWNSHIP_KM = 5.0
 NEAR_COUNTY_KM = 15.0
+LATE_GRACE_MS = 30 * 60_000
 BAND = 2.0
 
 REACH_CODE = {"township": 0, "county": 1, "prefecture": 2}
@@ -135,6 +136,8 @@ def eligible_pair(job: JobFacts, w: WorkerFacts) -> bool:
         return False
     if w.min_wage > job.wage_day or w.until_ms <= job.start_ms:
         return False
+    if w.checked_in_ms > job.start_ms + LATE_GRACE_MS:
+        return False
     if w.reach == 2 or job.township == w.township:
         return True
     km = _km(job, w)
@@ -208,7 +211,12 @@ def score_rows(job: JobFacts, rows: Rows, now_ms: int) -> tuple[BoolArray, Float
         | ((rows.reach == 1) & (same_county | near_c))
         | ((rows.reach == 0) & near_t)
     )
-    ok = reach_ok & (rows.min_wage <= job.wage_day) & (rows.until_ms > job.start_ms)
+    ok = (
+        reach_ok
+        & (rows.min_wage <= job.wage_day)
+        & (rows.until_ms > job.start_ms)
+        & (rows.checked_in_ms <= job.start_ms + LATE_GRACE_MS)
+    )
     distance = np.where(
         same_township,
         DIST_SAME_TOWNSHIP,

@@ -187,7 +187,8 @@ def optimum(day: Day, gazetteer: Gazetteer) -> int:
             {
                 "worker_id": str(i), "skills": w.true_skills, "township": w.township,
                 "county_adcode": w.township[:6], "reach": w.reach, "min_wage_yuan": w.min_wage,
-                "available_until_ms": to_ms(w.until), "checked_in_ms": 0,
+                "available_until_ms": to_ms(w.until),
+                "checked_in_ms": to_ms(START + timedelta(minutes=w.arrive)),
             },
             gazetteer,
         )

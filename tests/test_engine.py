@@ -122,6 +122,7 @@ async def test_no_offer_breaks_a_hard_constraint(
             "reach": ck["reach"],
             "min_wage": ck["min_wage_yuan"],
             "until": ck["available_until_ms"],
+            "checked_in": ck["checked_in_ms"],
             "blocked": set(ck.get("blocked_employers", "").split()),
         }
         assert naive_eligible(ref_job, ref_worker), (o, job, ck)

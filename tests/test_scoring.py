@@ -65,6 +65,8 @@ def naive_eligible(job: dict, w: dict) -> bool:  # type: ignore[type-arg]
         return False
     if w["until"] <= job["start"]:
         return False
+    if w["checked_in"] > job["start"] + 30 * 60_000:  # arrived after the start and its grace
+        return False
     km = naive_km(job["township"], w["township"])
     if w["reach"] == "prefecture":
         return True
