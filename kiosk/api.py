@@ -19,12 +19,13 @@ from kiosk.auth import Principal, bearer, lookup
 from kiosk.i18n import message
 from kiosk.openapi import openapi_document
 from kiosk.state import AppState, get_state
-from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome
+from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome, parse_review
 from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
 from matcher.scripts import ScriptError
 
 MAX_BODY = 64 * 1024
+JOB_STATUSES = ("open", "filled", "cancelled", "expired", "closed", "review", "rejected")
 _IDEM_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 _NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin"}
@@ -208,7 +209,7 @@ async def get_job(request: Request) -> Response:
 async def list_jobs(request: Request) -> Response:
     market = _market(request)
     status = request.query_params.get("status")
-    if status is not None and status not in ("open", "filled", "cancelled", "expired", "closed"):
+    if status is not None and status not in JOB_STATUSES:
         raise ApiError(422, "invalid_input", "err.invalid", {"status": message("err.invalid")})
     day = request.query_params.get("date")
     if day is not None:
@@ -254,6 +255,36 @@ async def post_outcome(request: Request) -> Response:
         return 200, {"ticket": ticket, "job": await store.get_job(market.id, job_id)}
 
     return await _remembered(request, market.id, {"job": job_id, **body}, run)
+
+
+async def review_job(request: Request) -> Response:
+    """An operator approves or rejects a post that screening held back."""
+    market = _market(request)
+    principal = await _principal(request, market, "moderate")
+    body = await _body(request)
+    try:
+        data = parse_review(body)
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    job_id = request.path_params["job_id"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            await store.review_job(
+                market.id,
+                job_id,
+                approve=data.decision == "approve",
+                reason=data.reason,
+                who=principal.role,
+            )
+        except ScriptError as exc:
+            if exc.code.startswith("job_"):
+                raise ApiError(409, exc.code, "err.job_review") from None
+            raise script_error(exc) from None
+        return 200, await store.get_job(market.id, job_id)
+
+    return await _remembered(request, market.id, {"review": job_id, **body}, run)
 
 
 async def post_checkin(request: Request) -> Response:
@@ -384,6 +415,9 @@ routes = [
         post_outcome,
         methods=["POST"],
         name="api_outcome",
+    ),
+    Route(
+        "/markets/{market}/jobs/{job_id}/review", review_job, methods=["POST"], name="api_review"
     ),
     Route("/markets/{market}/checkins", post_checkin, methods=["POST"], name="api_checkin"),
     Route("/markets/{market}/workers/{worker_id}/offers", worker_offers, name="api_worker_offers"),

@@ -27,8 +27,8 @@ ALL_MARKETS = "*"
 ABILITIES: dict[Role, frozenset[str]] = {
     "kiosk": frozenset({"post_job", "check_in", "answer_offer"}),
     "employer": frozenset({"post_job", "manage_job"}),
-    "operator": frozenset({"post_job", "check_in", "answer_offer", "manage_job"}),
-    "integration": frozenset({"post_job", "check_in", "answer_offer", "manage_job"}),
+    "operator": frozenset({"post_job", "check_in", "answer_offer", "manage_job", "moderate"}),
+    "integration": frozenset({"post_job", "check_in", "answer_offer", "manage_job", "moderate"}),
 }
 
 

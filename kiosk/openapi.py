@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from kiosk.validation import CheckinIn, JobIn, OutcomeIn
+from kiosk.validation import CheckinIn, JobIn, OutcomeIn, ReviewIn
 
 _ERROR = {
     "type": "object",
@@ -28,7 +28,9 @@ _JOB = {
     "required": ["id", "status", "headcount", "remaining", "skills", "bookings"],
     "properties": {
         "id": {"type": "string"},
-        "status": {"enum": ["open", "filled", "cancelled", "expired", "closed"]},
+        "status": {
+            "enum": ["open", "filled", "cancelled", "expired", "closed", "review", "rejected"]
+        },
         "headcount": {"type": "integer"},
         "remaining": {"type": "integer"},
         "skills": {"type": "array", "items": {"type": "string"}},
@@ -162,6 +164,7 @@ def openapi_document() -> dict[str, Any]:
                 "JobIn": JobIn.model_json_schema(),
                 "CheckinIn": CheckinIn.model_json_schema(),
                 "OutcomeIn": OutcomeIn.model_json_schema(),
+                "ReviewIn": ReviewIn.model_json_schema(),
             },
         },
         "paths": {
@@ -227,6 +230,14 @@ def openapi_document() -> dict[str, Any]:
                     "Record an interview outcome",
                     "OutcomeIn",
                     _json({"type": "object"}),
+                    [_path_param("job_id")],
+                )
+            },
+            "/markets/{market}/jobs/{job_id}/review": {
+                "post": _write(
+                    "Approve or reject a post held by screening (operator)",
+                    "ReviewIn",
+                    _json({"$ref": "#/components/schemas/Job"}),
                     [_path_param("job_id")],
                 )
             },

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from matcher.clock import TZ, Clock, day_end, local_day
 from matcher.markets import Market
 from matcher.places import Gazetteer
+from matcher.screening import day_floor, hourly_floor, screen
 from matcher.skills import Taxonomy
 from matcher.specs import CheckinSpec, JobSpec
 
@@ -201,6 +202,8 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
     if data.wage_yuan > WAGE_MAX[data.wage_unit]:
         errors["wage_yuan"] = FieldError("err.wage", {"max": int(WAGE_MAX[data.wage_unit])})
     township, county = _resolve_place(data.township, ctx, errors, "township")
+    review = _screen(title, description, errors)
+    _check_floor(data.wage_yuan, data.wage_unit, ctx, errors)
     start = data.start_at.astimezone(TZ)
     if local_day(start) != today:
         errors["start_at"] = FieldError("err.not_today")
@@ -246,7 +249,40 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
         meals=data.meals,
         transport=data.transport,
         tools=data.tools,
+        review=review,
     )
+
+
+def _screen(title: str, description: str, errors: dict[str, FieldError]) -> tuple[str, ...]:
+    """Blocking findings become field errors (with the rule's explanation and a better
+    wording); the others hold the post for an operator."""
+    review: list[str] = []
+    for name, text in (("title", title), ("description", description)):
+        for f in screen(text):
+            if f.action == "block":
+                errors.setdefault(
+                    name,
+                    FieldError(
+                        "err.screening",
+                        {
+                            "why_zh": f.explanation_zh,
+                            "why_en": f.explanation_en,
+                            "fix_zh": f.suggestion_zh,
+                            "fix_en": f.suggestion_en,
+                            "match": f.match,
+                        },
+                    ),
+                )
+            else:
+                review.append(f.rule)
+    return tuple(dict.fromkeys(review))
+
+
+def _check_floor(wage: float, unit: str, ctx: Context, errors: dict[str, FieldError]) -> None:
+    """Refuse pay below the market's minimum wage (hourly floor x 8 for a day)."""
+    hourly, daily = hourly_floor(ctx.market.wage_class), day_floor(ctx.market.wage_class)
+    if (unit == "day" and wage < daily) or (unit == "hour" and wage < hourly):
+        errors.setdefault("wage_yuan", FieldError("err.wage_floor", {"day": daily, "hour": hourly}))
 
 
 def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
@@ -297,6 +333,18 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
         available_until=until,
         priority_groups=tuple(dict.fromkeys(data.priority_groups)),
     )
+
+
+class ReviewIn(_Strict):
+    decision: Literal["approve", "reject"]
+    reason: str = Field(default="", max_length=200)
+
+
+def parse_review(body: Any) -> ReviewIn:
+    try:
+        return ReviewIn.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidInput(_pydantic_errors(exc)) from None
 
 
 def parse_outcome(body: Any) -> OutcomeIn:

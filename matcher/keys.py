@@ -10,6 +10,7 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:jobs                           | HASH   | job id -> job JSON; kept         |
 | kz:{m}:jobs:open                      | ZSET   | open job ids by post time        |
 | kz:{m}:jobs:day:{d}                   | ZSET   | job ids posted on day d; kept    |
+| kz:{m}:jobs:review                    | ZSET   | posts held by screening          |
 | kz:{m}:idx:jobs:{skill}               | ZSET   | open jobs by skill; cleaned lazily |
 | kz:{m}:checkins:{d}                   | HASH   | worker id -> check-in JSON; DAY_TTL |
 | kz:{m}:idx:workers:{d}:{skill}        | ZSET   | workers by skill, score check-in ms; DAY_TTL |
@@ -59,6 +60,10 @@ class MarketKeys:
     @property
     def jobs_open(self) -> str:
         return f"{self.p}:jobs:open"
+
+    @property
+    def jobs_review(self) -> str:
+        return f"{self.p}:jobs:review"
 
     def jobs_day(self, day: str) -> str:
         return f"{self.p}:jobs:day:{day}"

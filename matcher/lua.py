@@ -49,9 +49,12 @@ end
 
 POST_JOB = r"""
 -- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] jobs:day:{d}  KEYS[4] queue  KEYS[5] events
--- KEYS[6] stats:{d}  KEYS[7] idem:{request id}  KEYS[8..] idx:jobs:{skill} per skill
+-- KEYS[6] stats:{d}  KEYS[7] idem:{request id}  KEYS[8] jobs:review
+-- KEYS[9..] idx:jobs:{skill} per skill
 -- ARGV[1] job id  ARGV[2] job JSON  ARGV[3] body hash  ARGV[4] now ms  ARGV[5] idem ttl s
--- ARGV[6] headcount  ARGV[7] response JSON
+-- ARGV[6] headcount  ARGV[7] response JSON  ARGV[8] 'open' | 'review'
+-- A post held for review (screening) is stored and counted but offered to nobody until
+-- an operator approves it.
 local seen = redis.call('GET', KEYS[7])
 if seen then
   local s = cjson.decode(seen)
@@ -62,11 +65,17 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   return cjson.encode({err = 'duplicate_id'})
 end
 local now = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[2], now, ARGV[1])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
-for i = 8, #KEYS do redis.call('ZADD', KEYS[i], now, ARGV[1]) end
-enqueue(KEYS[4], 'job', ARGV[1], now)
-emit(KEYS[5], 'type', 'job_posted', 'job', ARGV[1], 'at', now)
+if ARGV[8] == 'review' then
+  redis.call('ZADD', KEYS[8], now, ARGV[1])
+  redis.call('HINCRBY', KEYS[6], 'jobs_flagged', 1)
+  emit(KEYS[5], 'type', 'job_flagged', 'job', ARGV[1], 'at', now)
+else
+  redis.call('ZADD', KEYS[2], now, ARGV[1])
+  for i = 9, #KEYS do redis.call('ZADD', KEYS[i], now, ARGV[1]) end
+  enqueue(KEYS[4], 'job', ARGV[1], now)
+  emit(KEYS[5], 'type', 'job_posted', 'job', ARGV[1], 'at', now)
+end
 redis.call('HINCRBY', KEYS[6], 'jobs_posted', 1)
 redis.call('HINCRBY', KEYS[6], 'headcount_posted', tonumber(ARGV[6]))
 redis.call('SET', KEYS[7], cjson.encode({hash = ARGV[3], response = ARGV[7]}), 'EX', ARGV[5])
@@ -466,6 +475,33 @@ settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[3] and KEYS[2], offer,
 emit(KEYS[5], 'type', 'offer_withdrawn', 'offer', offer.id, 'job', offer.job_id,
      'worker', offer.worker_id, 'reason', ARGV[4], 'at', now)
 return cjson.encode({ok = 'withdrawn'})
+"""
+
+REVIEW_JOB = r"""
+-- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] jobs:review  KEYS[4] queue  KEYS[5] events
+-- KEYS[6] stats:{job day}  KEYS[7..] idx:jobs:{skill} per skill
+-- ARGV[1] job id  ARGV[2] 'approve' | 'reject'  ARGV[3] now ms  ARGV[4] reason  ARGV[5] who
+-- An operator's decision on a post that screening held back.
+local job = getj(KEYS[1], ARGV[1])
+if not job then return cjson.encode({err = 'no_job'}) end
+if job.status ~= 'review' then return cjson.encode({err = 'job_' .. job.status}) end
+local now = tonumber(ARGV[3])
+redis.call('ZREM', KEYS[3], job.id)
+job.reviewed_ms = now
+job.reviewed_by = ARGV[5]
+job.review_reason = ARGV[4]
+if ARGV[2] == 'approve' then
+  job.status = 'open'
+  redis.call('ZADD', KEYS[2], job.created_ms, job.id)
+  for i = 7, #KEYS do redis.call('ZADD', KEYS[i], job.created_ms, job.id) end
+  enqueue(KEYS[4], 'job', job.id, now)
+else
+  job.status = 'rejected'
+  redis.call('HINCRBY', KEYS[6], 'jobs_rejected', 1)
+end
+putj(KEYS[1], job.id, job)
+emit(KEYS[5], 'type', 'job_' .. ARGV[2] .. 'd', 'job', job.id, 'by', ARGV[5], 'at', now)
+return cjson.encode({ok = job.status})
 """
 
 REMEMBER_RESPONSE = r"""

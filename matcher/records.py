@@ -87,6 +87,7 @@ JOB_PUBLIC_FIELDS = (
     "tools",
     "created_at",
     "day",
+    "flags",
 )
 
 

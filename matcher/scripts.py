@@ -29,6 +29,7 @@ from matcher.lua import (
     PRELUDE,
     RECORD_OUTCOME,
     REMEMBER_RESPONSE,
+    REVIEW_JOB,
     WITHDRAW_OFFER,
 )
 
@@ -75,6 +76,7 @@ class Scripts:
         self._record_outcome = _register(redis, RECORD_OUTCOME)
         self._remember_response = _register(redis, REMEMBER_RESPONSE)
         self._withdraw_offer = _register(redis, WITHDRAW_OFFER)
+        self._review_job = _register(redis, REVIEW_JOB)
 
     async def post_job(
         self,
@@ -89,6 +91,7 @@ class Scripts:
         headcount: int,
         skills: Sequence[str],
         response_json: str,
+        review: bool = False,
     ) -> Result:
         keys = [
             k.jobs,
@@ -98,6 +101,7 @@ class Scripts:
             k.events,
             k.stats(day),
             k.idem(request_id),
+            k.jobs_review,
             *(k.jobs_by_skill(s) for s in skills),
         ]
         args: list[Arg] = [
@@ -108,6 +112,7 @@ class Scripts:
             IDEM_TTL_S,
             headcount,
             response_json,
+            "review" if review else "open",
         ]
         return _decode(await self._call(self._post_job, keys, args))
 
@@ -264,6 +269,30 @@ class Scripts:
         keys = [k.jobs, k.checkins(day), k.offers, k.offers_pending, k.events]
         args: list[Arg] = [offer_id, now_ms, day, reason]
         return _decode(await self._call(self._withdraw_offer, keys, args))
+
+    async def review_job(
+        self,
+        k: MarketKeys,
+        *,
+        job_day: str,
+        job_id: str,
+        skills: Sequence[str],
+        decision: str,
+        now_ms: int,
+        reason: str,
+        who: str,
+    ) -> Result:
+        keys = [
+            k.jobs,
+            k.jobs_open,
+            k.jobs_review,
+            k.queue,
+            k.events,
+            k.stats(job_day),
+            *(k.jobs_by_skill(s) for s in skills),
+        ]
+        args: list[Arg] = [job_id, decision, now_ms, reason, who]
+        return _decode(await self._call(self._review_job, keys, args))
 
     async def remember_response(
         self, k: MarketKeys, *, request_id: str, body_hash: str, response_json: str, status: int

@@ -33,6 +33,8 @@ class JobSpec:
     meals: bool = False
     transport: bool = False
     tools: bool = False
+    # Screening rules that sent the post to an operator (empty: offered at once).
+    review: tuple[str, ...] = ()
 
     def wage_per_day(self) -> float:
         """Pay for the whole working day, so that day, hour and piece rates compare.

@@ -52,6 +52,8 @@ STATS_COUNTERS = (
     "jobs_cancelled",
     "jobs_expired",
     "bookings_cancelled",
+    "jobs_flagged",
+    "jobs_rejected",
 )
 
 __all__ = ["ScriptError", "Store"]
@@ -133,7 +135,8 @@ class Store:
             "meals": spec.meals,
             "transport": spec.transport,
             "tools": spec.tools,
-            "status": "open",
+            "status": "review" if spec.review else "open",
+            "flags": " ".join(spec.review),
             "created_ms": to_ms(now),
             "created_at": iso(now),
             "day": day,
@@ -152,6 +155,7 @@ class Store:
             headcount=spec.headcount,
             skills=spec.skills,
             response_json=dumps(response),
+            review=bool(spec.review),
         )
         return Result(loads(result.value), result.replay)
 
@@ -193,6 +197,29 @@ class Store:
         refs = [ref for j in jobs for ref in j.get("bookings", {}).values()]
         tickets = await self._tickets(market, refs)
         return [job_public(j, tickets) for j in jobs]
+
+    async def review_job(
+        self, market: str, job_id: str, *, approve: bool, reason: str, who: str
+    ) -> Result:
+        job = await self.get_job_record(market, job_id)
+        if job is None:
+            raise ScriptError("no_job")
+        return await self.scripts.review_job(
+            self.keys(market),
+            job_day=job["day"],
+            job_id=job_id,
+            skills=job["skills"],
+            decision="approve" if approve else "reject",
+            now_ms=to_ms(self.clock.now()),
+            reason=reason,
+            who=who,
+        )
+
+    async def held_for_review(self, market: str) -> list[dict[str, Any]]:
+        k = self.keys(market)
+        ids = strs(await self.redis.zrange(k.jobs_review, 0, -1))
+        raw = await self.redis.hmget(k.jobs, ids) if ids else []
+        return [job_public(j) for r in raw if (j := loads(r)) is not None]
 
     async def cancel_job(self, market: str, job_id: str) -> Result:
         job = await self.get_job_record(market, job_id)
