@@ -164,6 +164,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "err.interview_after_start": ("面试要在开工之前", "must be before the start"),
     "err.unknown_field": ("不认识这一项", "is not a known field"),
     "err.invalid": ("填得不对", "is not valid"),
+    "err.screening": (
+        "{why_zh}（“{match}”）。建议：{fix_zh}",
+        '{why_en} ("{match}"). Suggestion: {fix_en}',
+    ),
+    "err.wage_floor": (
+        "低于最低工资标准：每天至少 {day} 元，或每小时至少 {hour} 元",
+        "below the minimum wage: at least {day} yuan a day or {hour} yuan an hour",
+    ),
+    "err.job_review": ("这个岗位不在待审核状态", "this job is not waiting for review"),
     "err.consent": (
         "优先照顾身份须经本人同意才能记录",
         "a priority group is recorded only with the worker's consent",
