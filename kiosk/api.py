@@ -28,7 +28,7 @@ MAX_BODY = 64 * 1024
 JOB_STATUSES = ("open", "filled", "cancelled", "expired", "closed", "review", "rejected")
 _IDEM_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
 
-_NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin"}
+_NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin", "no_ticket"}
 
 
 class ApiError(Exception):
@@ -61,7 +61,7 @@ def invalid(exc: InvalidInput) -> ApiError:
 
 def script_error(exc: ScriptError) -> ApiError:
     code = exc.code
-    status = 404 if code in _NOT_FOUND else 409
+    status = 404 if code in _NOT_FOUND else 403 if code == "employer_blocked" else 409
     key = f"err.{code}" if not code.startswith("job_") or code == "job_full" else "err.job_closed"
     if code.startswith("offer_") and code not in (
         "offer_expired",

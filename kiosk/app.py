@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk import api, pages
+from kiosk import aftercare_api, api, pages
 from kiosk.state import AppState
 from matcher.clock import Clock, clock_from_setting, to_ms
 from matcher.embedded import EmbeddedServer
@@ -153,7 +153,7 @@ def create_app(
 
     routes = [
         Route("/-/health", health, name="health"),
-        Mount("/api/v1", routes=api.routes),
+        Mount("/api/v1", routes=[*api.routes, *aftercare_api.routes]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *pages.routes,
     ]

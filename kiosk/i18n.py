@@ -173,6 +173,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "below the minimum wage: at least {day} yuan a day or {hour} yuan an hour",
     ),
     "err.job_review": ("这个岗位不在待审核状态", "this job is not waiting for review"),
+    "err.no_ticket": ("没有这张凭条", "no such ticket"),
+    "err.not_hired": ("录用后才能确认工钱", "pay can be confirmed only after a hire"),
+    "err.employer_blocked": (
+        "这位老板有未处理的欠薪, 暂停发布招工, 请到服务台",
+        "this employer has unpaid wages on record and may not post; please see the desk",
+    ),
     "err.consent": (
         "优先照顾身份须经本人同意才能记录",
         "a priority group is recorded only with the worker's consent",

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -57,6 +57,9 @@ class InvalidInput(Exception):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+_M = TypeVar("_M", bound=_Strict)
 
 
 class JobIn(_Strict):
@@ -333,6 +336,32 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
         available_until=until,
         priority_groups=tuple(dict.fromkeys(data.priority_groups)),
     )
+
+
+class PayIn(_Strict):
+    paid: Literal["yes", "no", "partial"]
+    paid_yuan: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class AnswerIn(_Strict):
+    answer: Literal["confirm", "dispute"]
+    reason: Literal["", "boss_absent", "no_job", "not_as_posted", "other"] = ""
+
+
+class RatingIn(_Strict):
+    by: Literal["worker", "employer"]
+    thumbs: Literal["up", "down"]
+    reason: str = Field(default="", max_length=100)
+    block: bool = False
+
+
+def parse_model(model: type[_M], body: Any) -> _M:
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": FieldError("err.body")})
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidInput(_pydantic_errors(exc)) from None
 
 
 class ReviewIn(_Strict):

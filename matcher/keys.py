@@ -25,6 +25,10 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:stats:{d}                      | HASH   | daily counters; kept             |
 | kz:{m}:ttb:{d} / kz:{m}:ttf:{d}       | LIST   | minutes to first booking / to filled |
 | kz:{m}:idem:{request id}              | STRING | idempotent response; IDEM_TTL    |
+| kz:{m}:employers                      | HASH   | employer id -> arrears, incidents, ratings |
+| kz:{m}:arrears                        | HASH   | arrears id -> wage-arrears record; kept |
+| kz:{m}:arrears:open                   | ZSET   | open arrears ids by report ms    |
+| kz:{m}:disputes                       | ZSET   | disputed ticket refs (operator queue) |
 | kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
 | kz:tokens                             | HASH   | sha256(token) -> token JSON (role, market) |
 | kz:matchers                           | HASH   | matcher consumer -> heartbeat ms |
@@ -116,6 +120,22 @@ class MarketKeys:
 
     def minutes_to_fill(self, day: str) -> str:
         return f"{self.p}:ttf:{day}"
+
+    @property
+    def employers(self) -> str:
+        return f"{self.p}:employers"
+
+    @property
+    def arrears(self) -> str:
+        return f"{self.p}:arrears"
+
+    @property
+    def arrears_open(self) -> str:
+        return f"{self.p}:arrears:open"
+
+    @property
+    def disputes(self) -> str:
+        return f"{self.p}:disputes"
 
     def idem(self, request_id: str) -> str:
         return f"{self.p}:idem:{request_id}"

@@ -229,7 +229,7 @@ local ticket = {ref = ref, job_id = job.id, worker_id = offer.worker_id, offer_i
                 title = job.title, skills = job.skills, wage_yuan = job.wage_yuan,
                 wage_unit = job.wage_unit, township = job.township,
                 start_at = job.start_at, end_at = job.end_at,
-                employer_name = job.employer_name,
+                employer_name = job.employer_name, employer_id = job.employer_id,
                 employer_phone_masked = job.employer_phone_masked,
                 worker_name = ck.name or '', worker_phone_masked = ck.phone_masked or ''}
 local encoded = cjson.encode(ticket)
@@ -332,7 +332,7 @@ return cjson.encode({ok = n})
 
 CLOSE_JOB = r"""
 -- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] checkins:{d}  KEYS[4] offers  KEYS[5] offers:pending
--- KEYS[6] tickets  KEYS[7] queue  KEYS[8] events  KEYS[9] stats:{job day}
+-- KEYS[6] tickets  KEYS[7] queue  KEYS[8] events  KEYS[9] stats:{job day}  KEYS[10] employers
 -- ARGV[1] job id  ARGV[2] now ms  ARGV[3] 'cancel' | 'day_end'  ARGV[4] today
 -- cancel: open/filled -> cancelled, bookings released.  day_end: open -> expired,
 -- filled -> closed, bookings stay as they are (their outcomes may still come).
@@ -383,7 +383,16 @@ if mode == 'cancel' then
   job.active = 0
   putj(KEYS[1], job.id, job)
   redis.call('HINCRBY', KEYS[9], 'jobs_cancelled', 1)
-  if released > 0 then redis.call('HINCRBY', KEYS[9], 'bookings_cancelled', released) end
+  if released > 0 then
+    redis.call('HINCRBY', KEYS[9], 'bookings_cancelled', released)
+    -- Show-up protection: people were told to come; operators see who does this.
+    local emp = getj(KEYS[10], job.employer_id) or {id = job.employer_id, arrears_open = 0,
+                                                     incidents = 0, up = 0, down = 0,
+                                                     name = job.employer_name}
+    emp.incidents = (emp.incidents or 0) + 1
+    emp.late_cancels = (emp.late_cancels or 0) + 1
+    putj(KEYS[10], job.employer_id, emp)
+  end
 else
   if job.status == 'expired' then redis.call('HINCRBY', KEYS[9], 'jobs_expired', 1) end
 end
@@ -502,6 +511,86 @@ end
 putj(KEYS[1], job.id, job)
 emit(KEYS[5], 'type', 'job_' .. ARGV[2] .. 'd', 'job', job.id, 'by', ARGV[5], 'at', now)
 return cjson.encode({ok = job.status})
+"""
+
+AFTER_WORK = r"""
+-- KEYS[1] tickets  KEYS[2] employers  KEYS[3] arrears  KEYS[4] arrears:open  KEYS[5] disputes
+-- KEYS[6] workers  KEYS[7] events  KEYS[8] stats:{ticket day}
+-- ARGV[1] ticket ref  ARGV[2] what: 'pay' | 'answer' | 'rate'  ARGV[3] JSON of the report
+-- ARGV[4] now ms  ARGV[5] arrears id (for 'pay')  ARGV[6] arrears count that blocks posting
+-- What each side reports after the interview, kept on the ticket and where operators
+-- look: unpaid wages become an arrears record (repeated arrears block the employer),
+-- a worker's "I went, the boss wasn't there" becomes a dispute, ratings and blocks.
+local t = getj(KEYS[1], ARGV[1])
+if not t then return cjson.encode({err = 'no_ticket'}) end
+local r = cjson.decode(ARGV[3])
+local now = tonumber(ARGV[4])
+local emp_id = t.employer_id or ''
+local emp = getj(KEYS[2], emp_id) or {id = emp_id, arrears_open = 0, incidents = 0,
+                                       up = 0, down = 0, name = t.employer_name}
+local what = ARGV[2]
+if what == 'pay' then
+  if t.status ~= 'hired' then return cjson.encode({err = 'not_hired'}) end
+  if t.pay then return cjson.encode({ok = cjson.encode(t), replay = true}) end
+  t.pay = r.paid
+  t.paid_yuan = r.paid_yuan
+  t.pay_ms = now
+  if r.paid ~= 'yes' then
+    local rec = {id = ARGV[5], ticket = t.ref, market = t.market, employer_id = emp_id,
+                 employer_name = t.employer_name, employer_phone_masked = t.employer_phone_masked,
+                 worker_id = t.worker_id, worker_phone_masked = t.worker_phone_masked,
+                 place = t.township, work = t.title, day = t.day, start_at = t.start_at,
+                 end_at = t.end_at, agreed_yuan = r.agreed_yuan, paid_yuan = r.paid_yuan or 0,
+                 status = 'open', reported_ms = now}
+    putj(KEYS[3], rec.id, rec)
+    redis.call('ZADD', KEYS[4], now, rec.id)
+    t.arrears = rec.id
+    emp.arrears_open = (emp.arrears_open or 0) + 1
+    if emp.arrears_open >= tonumber(ARGV[6]) then
+      emp.blocked = 'arrears'
+      emp.blocked_ms = now
+    end
+    redis.call('HINCRBY', KEYS[8], 'arrears_reported', 1)
+    emit(KEYS[7], 'type', 'arrears', 'ticket', t.ref, 'arrears', rec.id, 'at', now)
+  end
+elseif what == 'answer' then
+  t.worker_answer = r.answer
+  t.worker_reason = r.reason or ''
+  t.worker_answer_ms = now
+  if r.answer == 'dispute' then
+    redis.call('ZADD', KEYS[5], now, t.ref)
+    if r.reason == 'no_job' or r.reason == 'boss_absent' then
+      -- The job "was not there": shown to operators as a show-up incident.
+      emp.incidents = (emp.incidents or 0) + 1
+    end
+    redis.call('HINCRBY', KEYS[8], 'disputes', 1)
+    emit(KEYS[7], 'type', 'dispute', 'ticket', t.ref, 'worker', t.worker_id, 'at', now)
+  end
+elseif what == 'rate' then
+  t.ratings = t.ratings or {}
+  local side = r.by
+  if t.ratings[side] then return cjson.encode({ok = cjson.encode(t), replay = true}) end
+  t.ratings[side] = {thumbs = r.thumbs, reason = r.reason or '', at = now}
+  if side == 'worker' then
+    if r.thumbs == 'up' then emp.up = (emp.up or 0) + 1 else emp.down = (emp.down or 0) + 1 end
+    if r.block then
+      local p = getj(KEYS[6], t.worker_id)
+      if p then
+        local seen = false
+        for _, e in ipairs(split(p.blocked_employers)) do if e == emp_id then seen = true end end
+        if not seen then
+          p.blocked_employers = ((p.blocked_employers or '') .. ' ' .. emp_id):gsub('^ ', '')
+          putj(KEYS[6], t.worker_id, p)
+        end
+      end
+    end
+  end
+else
+  return cjson.encode({err = 'bad_report'})
+end
+putj(KEYS[1], t.ref, t)
+if emp_id ~= '' then putj(KEYS[2], emp_id, emp) end
+return cjson.encode({ok = cjson.encode(t)})
 """
 
 REMEMBER_RESPONSE = r"""

@@ -20,6 +20,7 @@ from redis.commands.core import AsyncScript
 from matcher.keys import DAY_TTL_S, IDEM_TTL_S, MarketKeys
 from matcher.lua import (
     ACCEPT_OFFER,
+    AFTER_WORK,
     CHECK_IN,
     CLOSE_JOB,
     CREATE_OFFERS,
@@ -77,6 +78,7 @@ class Scripts:
         self._remember_response = _register(redis, REMEMBER_RESPONSE)
         self._withdraw_offer = _register(redis, WITHDRAW_OFFER)
         self._review_job = _register(redis, REVIEW_JOB)
+        self._after_work = _register(redis, AFTER_WORK)
 
     async def post_job(
         self,
@@ -235,6 +237,7 @@ class Scripts:
             k.queue,
             k.events,
             k.stats(job_day),
+            k.employers,
         ]
         return _decode(await self._call(self._close_job, keys, [job_id, now_ms, mode, day]))
 
@@ -293,6 +296,31 @@ class Scripts:
         ]
         args: list[Arg] = [job_id, decision, now_ms, reason, who]
         return _decode(await self._call(self._review_job, keys, args))
+
+    async def after_work(
+        self,
+        k: MarketKeys,
+        *,
+        ticket_day: str,
+        ref: str,
+        what: str,
+        report_json: str,
+        now_ms: int,
+        arrears_id: str,
+        block_at: int,
+    ) -> Result:
+        keys = [
+            k.tickets,
+            k.employers,
+            k.arrears,
+            k.arrears_open,
+            k.disputes,
+            k.workers,
+            k.events,
+            k.stats(ticket_day),
+        ]
+        args: list[Arg] = [ref, what, report_json, now_ms, arrears_id, block_at]
+        return _decode(await self._call(self._after_work, keys, args))
 
     async def remember_response(
         self, k: MarketKeys, *, request_id: str, body_hash: str, response_json: str, status: int

@@ -54,9 +54,14 @@ STATS_COUNTERS = (
     "bookings_cancelled",
     "jobs_flagged",
     "jobs_rejected",
+    "arrears_reported",
+    "disputes",
 )
 
 __all__ = ["ScriptError", "Store"]
+
+# Open wage-arrears records that stop an employer from posting.
+ARREARS_BLOCK_AT = 2
 
 
 class Store:
@@ -107,6 +112,11 @@ class Store:
     async def post_job(
         self, market: str, spec: JobSpec, *, request_id: str, fingerprint: Any
     ) -> Result:
+        employer_id = employer_id_for(spec.employer_phone, self.settings.secret)
+        employer = await self.employer(market, employer_id)
+        if employer and employer.get("blocked"):
+            # Repeated unpaid wages: no new posts until an operator lifts the block.
+            raise ScriptError("employer_blocked")
         now = self.clock.now()
         day = day_key(now)
         job_id = new_id("j")
@@ -197,6 +207,69 @@ class Store:
         refs = [ref for j in jobs for ref in j.get("bookings", {}).values()]
         tickets = await self._tickets(market, refs)
         return [job_public(j, tickets) for j in jobs]
+
+    # -- after the interview (pay, disputes, ratings) ---------------------------------
+
+    async def _after_work(
+        self, market: str, ref: str, what: str, report: dict[str, Any]
+    ) -> dict[str, Any]:
+        ticket = await self.get_ticket(market, ref)
+        if ticket is None:
+            raise ScriptError("no_ticket")
+        result = await self.scripts.after_work(
+            self.keys(market),
+            ticket_day=ticket["day"],
+            ref=ref,
+            what=what,
+            report_json=dumps(report),
+            now_ms=to_ms(self.clock.now()),
+            arrears_id=new_id("a"),
+            block_at=ARREARS_BLOCK_AT,
+        )
+        out = loads(result.value)
+        assert out is not None
+        return ticket_public(out)
+
+    async def report_pay(
+        self, market: str, ref: str, *, paid: str, paid_yuan: float | None = None
+    ) -> dict[str, Any]:
+        """The worker's answer to "今天的工钱拿到了吗?"; no/partial opens an arrears record."""
+        ticket = await self.get_ticket(market, ref)
+        if ticket is None:
+            raise ScriptError("no_ticket")
+        job = await self.get_job_record(market, ticket["job_id"])
+        agreed = float(job["wage_day_yuan"]) if job else float(ticket["wage_yuan"])
+        report = {"paid": paid, "agreed_yuan": agreed}
+        report["paid_yuan"] = agreed if paid == "yes" else float(paid_yuan or 0)
+        return await self._after_work(market, ref, "pay", report)
+
+    async def worker_answer(
+        self, market: str, ref: str, *, answer: str, reason: str
+    ) -> dict[str, Any]:
+        return await self._after_work(market, ref, "answer", {"answer": answer, "reason": reason})
+
+    async def rate(
+        self, market: str, ref: str, *, by: str, thumbs: str, reason: str, block: bool
+    ) -> dict[str, Any]:
+        report = {"by": by, "thumbs": thumbs, "reason": reason, "block": block}
+        return await self._after_work(market, ref, "rate", report)
+
+    async def arrears(self, market: str, *, open_only: bool = True) -> list[dict[str, Any]]:
+        k = self.keys(market)
+        if open_only:
+            ids = strs(await self.redis.zrange(k.arrears_open, 0, -1))
+            raw = await self.redis.hmget(k.arrears, ids) if ids else []
+        else:
+            raw = list((await self.redis.hgetall(k.arrears)).values())
+        return [a for r in raw if (a := loads(r)) is not None]
+
+    async def disputes(self, market: str) -> list[dict[str, Any]]:
+        k = self.keys(market)
+        refs = strs(await self.redis.zrange(k.disputes, 0, -1))
+        return list((await self._tickets(market, refs)).values())
+
+    async def employer(self, market: str, employer_id: str) -> dict[str, Any] | None:
+        return loads(await self.redis.hget(self.keys(market).employers, employer_id))
 
     async def review_job(
         self, market: str, job_id: str, *, approve: bool, reason: str, who: str

@@ -1,0 +1,149 @@
+"""JSON API for what happens after the interview: pay confirmation and wage arrears,
+the worker's confirmation or dispute, ratings and blocks (issue: fair posts and
+protected workers). Operators read the arrears and dispute queues here too."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from kiosk.api import ApiError, _body, _market, _principal, _remembered, invalid, script_error
+from kiosk.state import get_state
+from kiosk.validation import AnswerIn, InvalidInput, PayIn, RatingIn, parse_model
+from matcher.scripts import ScriptError
+
+ARREARS_COLUMNS = (
+    "id",
+    "status",
+    "employer_name",
+    "employer_phone_masked",
+    "place",
+    "work",
+    "day",
+    "start_at",
+    "end_at",
+    "agreed_yuan",
+    "paid_yuan",
+    "worker_phone_masked",
+    "ticket",
+)
+
+
+def _errors(exc: ScriptError) -> ApiError:
+    if exc.code == "no_ticket":
+        return ApiError(404, "no_ticket", "err.no_ticket")
+    if exc.code == "not_hired":
+        return ApiError(409, "not_hired", "err.not_hired")
+    return script_error(exc)
+
+
+async def report_pay(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "answer_offer")
+    body = await _body(request)
+    try:
+        data = parse_model(PayIn, body)
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    ref = request.path_params["ref"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            ticket = await store.report_pay(
+                market.id, ref, paid=data.paid, paid_yuan=data.paid_yuan
+            )
+        except ScriptError as exc:
+            raise _errors(exc) from None
+        return 200, {"ticket": ticket}
+
+    return await _remembered(request, market.id, {"pay": ref, **body}, run)
+
+
+async def worker_answer(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "answer_offer")
+    body = await _body(request)
+    try:
+        data = parse_model(AnswerIn, body)
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    ref = request.path_params["ref"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            ticket = await store.worker_answer(
+                market.id, ref, answer=data.answer, reason=data.reason
+            )
+        except ScriptError as exc:
+            raise _errors(exc) from None
+        return 200, {"ticket": ticket}
+
+    return await _remembered(request, market.id, {"answer": ref, **body}, run)
+
+
+async def rate(request: Request) -> Response:
+    market = _market(request)
+    body = await _body(request)
+    try:
+        data = parse_model(RatingIn, body)
+    except InvalidInput as exc:
+        raise invalid(exc) from None
+    await _principal(request, market, "answer_offer" if data.by == "worker" else "manage_job")
+    ref = request.path_params["ref"]
+    store = get_state(request).store
+
+    async def run() -> tuple[int, Any]:
+        try:
+            ticket = await store.rate(
+                market.id, ref, by=data.by, thumbs=data.thumbs, reason=data.reason, block=data.block
+            )
+        except ScriptError as exc:
+            raise _errors(exc) from None
+        return 200, {"ticket": ticket}
+
+    return await _remembered(request, market.id, {"rate": ref, **body}, run)
+
+
+async def arrears(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "moderate")
+    records = await get_state(request).store.arrears(
+        market.id, open_only=request.query_params.get("all") != "1"
+    )
+    if request.url.path.endswith(".csv"):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=ARREARS_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+        # A BOM so that the spreadsheet programs operators use read the Chinese right.
+        return Response(
+            "\ufeff" + out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="arrears-{market.id}.csv"'},
+        )
+    return JSONResponse(records)
+
+
+async def disputes(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "moderate")
+    return JSONResponse(await get_state(request).store.disputes(market.id))
+
+
+routes = [
+    Route("/markets/{market}/tickets/{ref}/pay", report_pay, methods=["POST"], name="api_pay"),
+    Route(
+        "/markets/{market}/tickets/{ref}/answer", worker_answer, methods=["POST"], name="api_answer"
+    ),
+    Route("/markets/{market}/tickets/{ref}/rating", rate, methods=["POST"], name="api_rating"),
+    Route("/markets/{market}/arrears", arrears, name="api_arrears"),
+    Route("/markets/{market}/arrears.csv", arrears, name="api_arrears_csv"),
+    Route("/markets/{market}/disputes", disputes, name="api_disputes"),
+]
