@@ -1,0 +1,66 @@
+"""Hostile text in every field a person can type is shown as text, never run as markup."""
+
+from __future__ import annotations
+
+import pytest
+from builders import checkin_body, job_body
+from conftest import Client
+
+from matcher.queue import Matcher
+
+pytestmark = pytest.mark.usefixtures("redis")
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "{{7*7}}{% raw %}",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_payloads_are_escaped_everywhere(
+    client: Client, auth: dict[str, str], payload: str
+) -> None:
+    r = await client.post(
+        "/api/v1/markets/kaili/checkins",
+        json=checkin_body(1, name=payload[:20], skills_text=f"小工 {payload}"[:100]),
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    wid = r.json()["worker_id"]
+    r = await client.post(
+        "/api/v1/markets/kaili/jobs",
+        json=job_body(
+            title=f"小工 {payload}"[:60],
+            description=payload,
+            employer_name=payload[:20],
+            interview_place=payload[:40],
+        ),
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    job = r.json()
+    m = Matcher(client.state.store, ["kaili"], name="xss")
+    await m.ensure_groups()
+    while await m.consume_once("kaili"):
+        pass
+    offer = (await client.get(f"/api/v1/markets/kaili/workers/{wid}/offers")).json()[0]
+    ticket = (
+        await client.post(f"/api/v1/markets/kaili/offers/{offer['id']}/accept", headers=auth)
+    ).json()["ticket"]
+    pages = [
+        "/",
+        "/m/kaili/",
+        "/m/kaili/board",
+        "/ops/",
+        f"/m/kaili/jobs/{job['id']}",
+        f"/m/kaili/tickets/{ticket['ref']}?k={offer['id']}",
+    ]
+    for path in pages:
+        r = await client.get(path)
+        assert r.status_code == 200, path
+        # Escaped text (&lt;img ...) is harmless; a raw tag is not.
+        for dangerous in ("<script>alert", "<img src=x", "<svg onload"):
+            assert dangerous not in r.text, f"{dangerous!r} unescaped on {path}"
