@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk import aftercare_api, api, pages
+from kiosk.ratelimit import WriteRateLimit
 from kiosk.state import AppState
 from matcher.clock import Clock, clock_from_setting, to_ms
 from matcher.embedded import EmbeddedServer
@@ -159,6 +160,7 @@ def create_app(
     ]
     middleware = [
         Middleware(SecurityHeaders),
+        Middleware(WriteRateLimit),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret,

@@ -49,7 +49,7 @@ async def reoptimise(engine: Engine, market: str) -> int:
     store = engine.store
     redis = store.redis
     k = store.keys(market)
-    if not await redis.set(f"{k.p}:batch-lock", "1", nx=True, px=LOCK_MS):
+    if not await redis.set(k.batch_lock, "1", nx=True, px=LOCK_MS):
         return 0
     now = store.clock.now()
     day, now_ms = day_key(now), to_ms(now)

@@ -43,6 +43,11 @@ EVENTS_MAXLEN = 500_000
 QUEUE_MAXLEN = 200_000
 
 TOKENS = "kz:tokens"
+
+
+def rate_limit(who: str, window: int) -> str:
+    """STRING counter of writes by one token or address in one minute; 2 min TTL."""
+    return f"kz:rl:{who}:{window}"
 MATCHERS = "kz:matchers"
 
 
@@ -139,6 +144,11 @@ class MarketKeys:
 
     def idem(self, request_id: str) -> str:
         return f"{self.p}:idem:{request_id}"
+
+    @property
+    def batch_lock(self) -> str:
+        """STRING held for a few seconds by the matcher running the batch pass."""
+        return f"{self.p}:batch-lock"
 
     @property
     def rollover(self) -> str:

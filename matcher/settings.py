@@ -67,6 +67,13 @@ class Settings:
             "doc": "seconds between batch passes that move offers to raise total fills",
         },
     )
+    write_limit_per_min: int = field(
+        default=1200,
+        metadata={
+            "env": "KUAIZHAO_WRITE_LIMIT",
+            "doc": "writes per minute per API token or client address (0: no limit)",
+        },
+    )
     redis_pool_size: int = field(
         default=64,
         metadata={"env": "KUAIZHAO_REDIS_POOL", "doc": "connections per process (requests wait)"},

@@ -306,7 +306,7 @@ async def run_day(
             await matcher.tick()
         if batch:
             # In service the pass runs every few seconds; here once a simulated minute.
-            await store.redis.delete(f"{store.keys(market).p}:batch-lock")
+            await store.redis.delete(store.keys(market).batch_lock)
             await reoptimise(matcher.engine, market)
         while await matcher.consume_once(market, count=200):
             pass

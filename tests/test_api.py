@@ -355,3 +355,21 @@ async def test_openapi_document(client: Client) -> None:
 async def test_health(client: Client) -> None:
     r = await client.get("/-/health")
     assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+async def test_writes_are_rate_limited(client: Client, auth: dict[str, str]) -> None:
+    from dataclasses import replace
+
+    client.state.settings = replace(client.state.settings, write_limit_per_min=3)
+    codes = [
+        (
+            await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(n), headers=auth)
+        ).status_code
+        for n in range(1, 6)
+    ]
+    assert codes[:3] == [201, 201, 201] and codes[3:] == [429, 429]
+    r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(9), headers=auth)
+    assert int(r.headers["retry-after"]) >= 1
+    assert "稍等" in r.json()["error"]["message"]
+    # Reads are never limited: boards and kiosks poll.
+    assert (await client.get("/api/v1/markets/kaili/stats")).status_code == 200

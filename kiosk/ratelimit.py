@@ -1,0 +1,70 @@
+"""Rate limits on writes: per API token, else per client address.
+
+A fixed one-minute window counted in Redis (INCR + PEXPIRE on one key), so every web
+process of a market shares the count. Reads are never limited: the hall board and
+kiosks poll.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kiosk.i18n import message
+from matcher.keys import rate_limit
+
+WINDOW_MS = 60_000
+
+
+class WriteRateLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        state = getattr(scope["app"].state, "kz", None)
+        if state is None or not state.settings.write_limit_per_min:
+            await self.app(scope, receive, send)
+            return
+        limit = state.settings.write_limit_per_min
+        who = _who(scope)
+        window = int(time.time() * 1000) // WINDOW_MS
+        key = rate_limit(who, window)
+        redis = state.store.redis
+        async with redis.pipeline(transaction=True) as p:
+            p.incr(key)
+            p.pexpire(key, WINDOW_MS * 2)
+            count, _ = await p.execute()
+        if int(count) <= limit:
+            await self.app(scope, receive, send)
+            return
+        retry = max(1, (WINDOW_MS - int(time.time() * 1000) % WINDOW_MS) // 1000)
+        body = json.dumps(
+            {"error": {"code": "rate_limited", "message": message("err.rate_limited")}},
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"retry-after", str(retry).encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _who(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" and value.lower().startswith(b"bearer "):
+            return "t:" + hashlib.sha256(value[7:].strip()).hexdigest()[:16]
+    client = scope.get("client")
+    return "ip:" + (client[0] if client else "unknown")
