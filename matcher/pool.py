@@ -188,7 +188,10 @@ class WorkerPool:
         rows = rows[free]
         if rows.size == 0:
             return []
-        main = self._rows_with(job.skills[0])
+        if len(job.skills) == 1:
+            has_main = np.ones(rows.size, dtype=np.bool_)
+        else:
+            has_main = np.isin(rows, self._rows_with(job.skills[0]), assume_unique=True)
         view = Rows(
             township=self.township[rows],
             county=self.county[rows],
@@ -200,7 +203,7 @@ class WorkerPool:
             checked_in_ms=self.checked_in_ms[rows],
             week_days=self.week_days[rows],
             priority=self.priority[rows],
-            has_main=np.isin(rows, main, assume_unique=True),
+            has_main=has_main,
         )
         ok, totals = score_rows(job, view, now_ms)
         rows, totals = rows[ok], totals[ok]
