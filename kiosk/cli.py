@@ -246,6 +246,28 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _forget(args: argparse.Namespace) -> int:
+    """Delete a worker's profile in every market (a person's request)."""
+    from kiosk.validation import PHONE_RE, normalise_phone
+    from matcher.store import Store
+
+    phone = normalise_phone(args.phone)
+    if not PHONE_RE.match(phone):
+        print("not a mainland mobile number", file=sys.stderr)
+        return 2
+    settings = Settings.from_env().with_secret()
+
+    async def main() -> int:
+        async with open_redis(settings) as redis:
+            store = Store(redis, settings, clock_from_setting(settings.fake_now))
+            wid = store.worker_id(phone)
+            return sum([await store.forget_worker(m, wid) for m in MARKETS])
+
+    removed = asyncio.run(main())
+    print(f"removed {removed} record(s)")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from kiosk.bench import run_bench
 
@@ -284,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--market", action="append", choices=list(MARKETS))
     r.add_argument("--date")
     r.set_defaults(func=_report)
+    f = sub.add_parser("forget", help="delete a worker's profile on their request")
+    f.add_argument("--phone", required=True)
+    f.set_defaults(func=_forget)
     b = sub.add_parser("bench", help="benchmarks, printing JSON")
     b.add_argument(
         "what", nargs="?", default="latency", choices=["latency", "match", "parse", "sim"]

@@ -18,10 +18,10 @@ DEMO_JOBS: dict[str, list[tuple[str, list[str], int, int, str, str]]] = {
     "kaili": [
         ("招两个搬砖的小工", ["general_laborer"], 2, 200, "day", "大十字街道"),
         ("砌墙师傅一名", ["bricklayer"], 1, 300, "day", "洗马河街道"),
-        ("饭店洗碗工", ["dishwasher"], 1, 120, "day", "城西街道"),
+        ("饭店洗碗工", ["dishwasher"], 1, 160, "day", "城西街道"),
     ],
     "liping": [
-        ("茶园采茶 5 人", ["tea_picker"], 5, 130, "day", "德凤街道"),
+        ("茶园采茶 5 人", ["tea_picker"], 5, 150, "day", "德凤街道"),
         ("装车卸货", ["porter"], 2, 25, "hour", "高屯街道"),
     ],
     "rongjiang": [
@@ -30,7 +30,7 @@ DEMO_JOBS: dict[str, list[tuple[str, list[str], int, int, str, str]]] = {
     ],
     "jianhe": [
         ("工地杂工", ["general_laborer"], 3, 180, "day", "革东镇"),
-        ("保洁阿姨", ["cleaner"], 1, 130, "day", "革东镇"),
+        ("保洁阿姨", ["cleaner"], 1, 150, "day", "革东镇"),
     ],
 }
 

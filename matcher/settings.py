@@ -74,6 +74,13 @@ class Settings:
             "doc": "writes per minute per API token or client address (0: no limit)",
         },
     )
+    retention_days: int = field(
+        default=30,
+        metadata={
+            "env": "KUAIZHAO_RETENTION_DAYS",
+            "doc": "days events and offers are kept (daily figures, jobs, tickets stay)",
+        },
+    )
     redis_pool_size: int = field(
         default=64,
         metadata={"env": "KUAIZHAO_REDIS_POOL", "doc": "connections per process (requests wait)"},
@@ -83,6 +90,14 @@ class Settings:
         metadata={
             "env": "KUAIZHAO_DURABLE",
             "doc": "acknowledge writes only after WAITAOF (when the server supports it)",
+        },
+    )
+    run_matcher: bool = field(
+        default=True,
+        metadata={
+            "env": "KUAIZHAO_RUN_MATCHER",
+            "doc": "run a matcher inside each web process (false: web only, beside "
+            "`kuaizhao matcher` processes)",
         },
     )
 

@@ -524,7 +524,45 @@ class Store:
                             pass
                 d += timedelta(days=1)
             await self.redis.set(k.rollover, today)
+            await self.trim(market)
         return closed
+
+    async def trim(self, market: str) -> dict[str, int]:
+        """Keep what is old only as long as it is needed: after the day's figures are
+        counted (they are counted as things happen, so a closed day is already rolled
+        up), the events and queue streams are trimmed by age and old offers deleted.
+        Daily counters, jobs and tickets stay for reports."""
+        k = self.keys(market)
+        now = self.clock.now()
+        now_ms = to_ms(now)
+        removed = {"events": 0, "queue": 0, "offers": 0}
+        days = self.settings.retention_days
+        removed["events"] = int(
+            await self.redis.xtrim(k.events, minid=f"{now_ms - days * 86_400_000}-0")
+        )
+        # Queue entries are handled within seconds; two days covers any claim or retry.
+        removed["queue"] = int(
+            await self.redis.xtrim(k.queue, minid=f"{now_ms - 2 * 86_400_000}-0")
+        )
+        today = date.fromisoformat(day_key(now))
+        for back in range(days, days + 8):
+            day = (today - timedelta(days=back)).isoformat()
+            ids = strs(await self.redis.zrange(k.jobs_day(day), 0, -1))
+            if not ids:
+                continue
+            jobs = [j for r in await self.redis.hmget(k.jobs, ids) if (j := loads(r))]
+            offer_ids = [oid for j in jobs for oid in j.get("offered", {}).values()]
+            if offer_ids:
+                removed["offers"] += int(await self.redis.hdel(k.offers, *offer_ids))
+        return removed
+
+    async def forget_worker(self, market: str, worker_id: str) -> int:
+        """Delete a worker's profile and today's check-in on their request (tickets of
+        past work keep only the masked number, needed for wage-arrears follow-up)."""
+        k = self.keys(market)
+        removed = int(await self.redis.hdel(k.workers, worker_id))
+        removed += int(await self.redis.hdel(k.checkins(self.today()), worker_id))
+        return removed
 
     async def expire_offers(self, market: str, limit: int = 500) -> int:
         now = self.clock.now()

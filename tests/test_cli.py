@@ -413,3 +413,12 @@ def test_matcher_needs_redis_url(data: Path) -> None:
     )
     assert proc.returncode == 2
     assert "REDIS_URL" in proc.stderr
+
+
+@pytest.mark.slow
+def test_forget_a_worker_on_request(data: Path) -> None:
+    env = cli_env(data)
+    run_cli(env, "demo")
+    out = run_cli(env, "forget", "--phone", "13800000101")  # a demo worker of Kaili
+    assert "removed 2 record(s)" in out
+    assert "removed 0 record(s)" in run_cli(env, "forget", "--phone", "13800000101")

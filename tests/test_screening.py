@@ -164,3 +164,19 @@ async def test_reject_and_permissions(client: Client, auth: dict[str, str]) -> N
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     stats = (await client.get("/api/v1/markets/kaili/stats")).json()
     assert stats["jobs_flagged"] == 1 and stats["jobs_rejected"] == 1
+
+
+def test_demo_jobs_pass_screening_and_the_floor() -> None:
+    """`kuaizhao serve --demo` must never trip its own rules."""
+    from kiosk.validation import Context, parse_job
+    from matcher.clock import FixedClock
+    from matcher.demo import demo_jobs
+    from matcher.markets import MARKETS
+    from matcher.places import default_gazetteer
+    from matcher.skills import default_taxonomy
+
+    clock = FixedClock(__import__("conftest").MORNING)
+    for item in demo_jobs(clock.now()):
+        ctx = Context(clock, MARKETS[item.market], default_taxonomy(), default_gazetteer())
+        spec = parse_job(item.body, ctx)
+        assert spec.review == (), item.body

@@ -347,3 +347,29 @@ def test_clock_helpers() -> None:
     c.set(c.now().replace(hour=23, minute=59))
     assert day_key(c.now()) == "2026-11-27"
     assert day_end(c.now()) - c.now() == timedelta(minutes=1)
+
+
+async def test_retention_trims_old_events_and_offers(
+    store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    wid = await check_in(store, clock, 1)
+    job = await post(store, clock)
+    await drain(matcher)
+    assert len(await store.offers_for_worker("kaili", wid)) == 1
+    k = store.keys("kaili")
+    assert await store.redis.xlen(k.events) > 0
+    # Thirty-one days later the day rolls over: the day's figures stay, the rest goes.
+    clock.advance(days=store.settings.retention_days + 1)
+    await store.roll_day("kaili")
+    assert await store.redis.xlen(k.events) < 3  # only the rollover's own events remain
+    assert await store.redis.hlen(k.offers) == 0
+    assert (await store.stats("kaili", "2026-11-27"))["offers"] == 1
+    assert await store.get_job_record("kaili", job["id"]) is not None
+
+
+async def test_forget_a_worker(store: Store, clock: FixedClock) -> None:
+    wid = await check_in(store, clock, 1)
+    assert await store.get_profile("kaili", wid) is not None
+    assert await store.forget_worker("kaili", wid) == 2
+    assert await store.get_profile("kaili", wid) is None
+    assert await store.get_checkin("kaili", wid) is None
