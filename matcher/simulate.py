@@ -115,8 +115,8 @@ def generate(
         true = list(dict.fromkeys(rng.choices(all_ids, weights, k=n)))
         parts = [_surface(rng, taxonomy, s) for s in true]
         text = rng.choice(WORKER_FILLERS) + rng.choice(JOIN).join(parts) + rng.choice(WORKER_TAILS)
-        # The hall fills from 06:30; most are in by 08:00 (mode 07:00).
-        arrive = int(rng.triangular(0, 150, 30))
+        # Workers gather at dawn: from 06:30, most by 07:00, the last by 08:30.
+        arrive = int(rng.triangular(0, 120, 15))
         day.workers.append(
             SimWorker(
                 phone=f"135{seed % 100:02d}{i:06d}",
