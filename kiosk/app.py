@@ -24,12 +24,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk import aftercare_api, api, pages
+from kiosk import aftercare_api, api, metrics, pages
 from kiosk.ratelimit import WriteRateLimit
 from kiosk.state import AppState
-from matcher.clock import Clock, clock_from_setting, to_ms
+from matcher.clock import Clock, clock_from_setting
 from matcher.embedded import EmbeddedServer
-from matcher.keys import MATCHERS
 from matcher.markets import MARKETS
 from matcher.places import default_gazetteer
 from matcher.queue import Matcher
@@ -82,14 +81,20 @@ async def health(request: Request) -> Response:
         await state.store.redis.ping()
     except Exception as exc:
         return JSONResponse({"status": "down", "store": str(exc)}, status_code=503)
-    beats = await state.store.redis.hgetall(MATCHERS)
-    now = to_ms(state.clock.now())
-    fresh = [name for name, ms in beats.items() if now - int(ms) < 30_000]
+    ages = await metrics.heartbeat_ages(state)
+    fresh = [age for age in ages.values() if age * 1000 < metrics.HEARTBEAT_FRESH_MS]
+    queues = await metrics.queue_status(state.store, MARKETS)
     body: dict[str, Any] = {
         "status": "ok",
         "store": "ok",
         "waitaof": state.store.waitaof,
         "matchers": len(fresh),
+        # Monitoring alerts on these: a web-only instance stays "ok" (it still serves)
+        # while no matcher beats, but "matcher" then says "stale" or "none".
+        "matcher": "ok" if fresh else ("stale" if ages else "none"),
+        "matcher_heartbeat_age_s": round(min(ages.values()), 1) if ages else None,
+        "queue_lag": sum(q["lag"] or 0 for q in queues.values()),
+        "queues": queues,
     }
     if state.matcher is not None and not fresh:
         # The in-process matcher has not beaten yet: not ready.
@@ -101,11 +106,14 @@ def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    run_matcher: bool = True,
+    run_matcher: bool | None = None,
     on_ready: Hook | None = None,
     matcher_tick_s: float = 2.0,
 ) -> Starlette:
     settings = (settings or Settings.from_env()).with_secret()
+    if run_matcher is None:
+        # uvicorn --factory calls create_app() bare: KUAIZHAO_RUN_MATCHER decides.
+        run_matcher = settings.run_matcher
     clock = clock or clock_from_setting(settings.fake_now)
 
     @contextlib.asynccontextmanager
@@ -154,11 +162,13 @@ def create_app(
 
     routes = [
         Route("/-/health", health, name="health"),
+        Route("/-/metrics", metrics.metrics, name="metrics"),
         Mount("/api/v1", routes=[*api.routes, *aftercare_api.routes]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *pages.routes,
     ]
     middleware = [
+        Middleware(metrics.RequestMetrics),
         Middleware(SecurityHeaders),
         Middleware(WriteRateLimit),
         Middleware(

@@ -15,6 +15,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from kiosk.auth import ROLES, create_token
+from kiosk.backup import backup_command, restore_command
 from kiosk.state import AppState
 from matcher.clock import SystemClock, clock_from_setting, iso
 from matcher.embedded import EmbeddedServer, ServerNotFound, find_server_binary, socket_alive
@@ -309,6 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("forget", help="delete a worker's profile on their request")
     f.add_argument("--phone", required=True)
     f.set_defaults(func=_forget)
+    bk = sub.add_parser("backup", help="pack the store's AOF and snapshot into DIR")
+    bk.add_argument("--to", required=True, metavar="DIR")
+    bk.add_argument("--keep", type=int, default=0, help="then delete all but the newest N")
+    bk.set_defaults(func=backup_command)
+    rs = sub.add_parser("restore", help="copy every key of a backup into the store")
+    rs.add_argument("--from", dest="source", required=True, metavar="FILE")
+    rs.add_argument("--replace", action="store_true", help="delete the store's keys first")
+    rs.set_defaults(func=restore_command)
     b = sub.add_parser("bench", help="benchmarks, printing JSON")
     b.add_argument(
         "what", nargs="?", default="latency", choices=["latency", "match", "parse", "sim"]

@@ -1,9 +1,11 @@
 """The embedded Redis-compatible server: a child ``valkey-server`` process.
 
 It is the newcomer's default and a small market's whole deployment, so it runs with
-the same durability promises as a system server: AOF on with fsync every write
-(``appendfsync always``), ``noeviction``, listening only on a unix socket in the data
-directory (no TCP port to collide with or to expose).
+the same configuration as a system server: the settings of ``deploy/redis.conf`` (shipped
+in the package as ``matcher/data/redis.conf``: AOF on with ``appendfsync always``,
+``noeviction``, protected mode), minus the system server's listener, password and file
+locations, which are set here instead: no TCP port (``port 0``), a unix socket in the
+data directory (nothing to collide with or to expose), and dir, log and pid file there.
 """
 
 from __future__ import annotations
@@ -18,6 +20,42 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+SHARED_CONFIG = Path(__file__).parent / "data" / "redis.conf"
+"""The shipped copy of deploy/redis.conf (tests check the two are identical)."""
+
+# Directives of deploy/redis.conf that belong to a system server only (its sections
+# marked [system only]): the embedded server sets its own or needs none.
+SYSTEM_ONLY = frozenset(
+    {
+        "bind",
+        "port",
+        "unixsocket",
+        "unixsocketperm",
+        "include",
+        "requirepass",
+        "aclfile",
+        "dir",
+        "logfile",
+        "pidfile",
+        "daemonize",
+        "supervised",
+    }
+)
+
+
+def shared_config(path: Path = SHARED_CONFIG) -> list[str]:
+    """The directives of a redis.conf, without comments and blank lines."""
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def directive(line: str) -> str:
+    return line.split(None, 1)[0].lower()
 
 
 class ServerNotFound(RuntimeError):
@@ -51,7 +89,8 @@ def find_server_binary() -> Path:
 class EmbeddedServer:
     data_dir: Path
     binary: Path | None = None
-    fsync: str = "always"
+    # None: the appendfsync of deploy/redis.conf.
+    fsync: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -65,20 +104,23 @@ class EmbeddedServer:
         return f"unix://{self.socket_path}"
 
     def config_lines(self) -> list[str]:
-        return [
+        own = [
             "port 0",
             f"unixsocket {self.socket_path}",
             "unixsocketperm 700",
             f"dir {self.data_dir}",
-            "appendonly yes",
-            f"appendfsync {self.fsync}",
-            "maxmemory-policy noeviction",
-            "save 900 1",
-            "protected-mode yes",
             f"logfile {self.data_dir / 'server.log'}",
             f"pidfile {self.data_dir / 'server.pid'}",
             "daemonize no",
         ]
+        shared = [
+            line
+            for line in shared_config()
+            if directive(line) not in SYSTEM_ONLY
+            and not (self.fsync is not None and directive(line) == "appendfsync")
+        ]
+        fsync = [f"appendfsync {self.fsync}"] if self.fsync is not None else []
+        return [*own, *shared, *fsync]
 
     def start(self, timeout: float = 15.0) -> str:
         self.data_dir = self.data_dir.resolve()
