@@ -28,7 +28,11 @@ def market_or_404(request: Request) -> Market:
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
-    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    # A shared screen: once the session is reset, "back" must fetch the page again (and
+    # be sent to the start), never show the last person's page from the cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def mint_request_id() -> str:

@@ -138,11 +138,20 @@ class Settings:
         if self.secret:
             return self
         path = self.data_dir / "secret"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written to a temporary name and linked into place: a process starting at the
+        # same moment never reads a half-written (empty) secret.
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            tmp = path.with_name(f".secret.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process won the race; use its secret
+            finally:
+                tmp.unlink()
         return _replace(self, secret=path.read_text().strip())
 
 

@@ -509,7 +509,7 @@ class Store:
             while d.isoformat() < today:
                 for job_id in strs(await self.redis.zrange(k.jobs_day(d.isoformat()), 0, -1)):
                     old = await self.get_job_record(market, job_id)
-                    if old and job["status"] in ("open", "filled"):
+                    if old and old["status"] in ("open", "filled"):
                         try:
                             await self.scripts.close_job(
                                 k,

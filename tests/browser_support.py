@@ -43,7 +43,10 @@ CHROMIUM_ARGS = [
 # The design's floor for a touchscreen used with work-worn hands.
 MIN_TARGET_PX = 60
 MIN_TEXT_PX = 24
-TARGETS = (".btn", ".door", ".tile span", ".lang")
+MIN_GAP_PX = 8
+MIN_CONTRAST = 4.5
+MAX_CHOICES = 7
+TARGETS = (".btn", ".door", ".tile-btn", ".key", ".lang", ".brand")
 
 # An unmasked mainland mobile number, not part of a longer token.
 FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
@@ -217,3 +220,98 @@ def small_text(page: Page) -> list[TextSize]:
 def body_font_px(page: Page) -> float:
     size: Any = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     return float(size)
+
+
+_MEASURE_GAPS = """
+(selectors) => {
+  const els = [...document.querySelectorAll(selectors.join(","))].filter(el => {
+    const cs = getComputedStyle(el), r = el.getBoundingClientRect();
+    return cs.display !== "none" && cs.visibility !== "hidden" && r.width > 0
+      && !el.closest("[hidden]");
+  });
+  // Nested targets (a button inside a tile) are one target.
+  const outer = els.filter(el => !els.some(o => o !== el && o.contains(el)));
+  const boxes = outer.map(el => ({el, r: el.getBoundingClientRect(),
+    text: el.textContent.trim().replace(/\\s+/g, " ").slice(0, 20)}));
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].r, b = boxes[j].r;
+      const dx = Math.max(b.left - a.right, a.left - b.right);
+      const dy = Math.max(b.top - a.bottom, a.top - b.bottom);
+      // Side by side (rows overlap) or one above the other (columns overlap).
+      const gap = dy < 0 ? dx : dx < 0 ? dy : Math.max(dx, dy);
+      if (gap < 8 - 0.5) out.push({a: boxes[i].text, b: boxes[j].text, gap});
+    }
+  }
+  return out;
+}
+"""
+
+_MEASURE_CONTRAST = """
+() => {
+  const parse = c => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1};
+  };
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.a > 0.5) return c;
+    }
+    return {r: 255, g: 255, b: 255, a: 1};
+  };
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.closest("[hidden], [disabled], .is-off, svg")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || getComputedStyle(el).visibility === "hidden") continue;
+    const fg = parse(getComputedStyle(el).color), bg = background(el);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const text = el.textContent.trim().slice(0, 20);
+    if (ratio < 4.5) out.push({text, ratio: Math.round(ratio * 100) / 100});
+  }
+  return out;
+}
+"""
+
+
+def crowded_targets(page: Page) -> list[dict[str, Any]]:
+    """Pairs of touch targets closer than ``MIN_GAP_PX`` (or overlapping)."""
+    pairs: list[dict[str, Any]] = page.evaluate(_MEASURE_GAPS, list(TARGETS))
+    return pairs
+
+
+def low_contrast(page: Page) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = page.evaluate(_MEASURE_CONTRAST)
+    return found
+
+
+def screen_problems(page: Page, viewport: ViewportSize) -> list[str]:
+    """Everything the design's floor forbids, measured on the page as it is shown."""
+    where = page.url.split("/m/", 1)[-1]
+    problems = [
+        f"{where} {b['selector']} {b['text']!r}: {b['width']:.0f}x{b['height']:.0f}"
+        for b in small_targets(page)
+    ]
+    problems += [
+        f"{where} gap {p['gap']:.0f}px: {p['a']!r} / {p['b']!r}" for p in crowded_targets(page)
+    ]
+    problems += [
+        f"{where} <{s['tag']} class={s['cls']!r}> {s['text']!r}: {s['size']}px"
+        for s in small_text(page)
+    ]
+    problems += [f"{where} contrast {c['ratio']}: {c['text']!r}" for c in low_contrast(page)]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > viewport["width"]:
+        problems.append(f"{where} is {width}px wide, wider than the screen")
+    choices = page.locator(".tile-btn").count()
+    if choices > MAX_CHOICES and "headcount" not in where:
+        problems.append(f"{where} offers {choices} choices")
+    return problems

@@ -38,7 +38,7 @@ posts = st.lists(
         {
             "skills": st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True),
             "township": st.sampled_from(PLACES),
-            "wage_yuan": st.sampled_from([120, 200, 250]),
+            "wage_yuan": st.sampled_from([160, 200, 250]),
             "headcount": st.integers(1, 3),
             "start": st.sampled_from(["10:00", "13:00"]),
         }

@@ -7,6 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from conftest import Client
+from flow_support import employer_posts, worker_checks_in
 
 from matcher.queue import Matcher
 
@@ -15,24 +16,6 @@ pytestmark = pytest.mark.usefixtures("redis")
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
-
-
-def form_fields(page: BeautifulSoup, **values: str | list[str]) -> dict[str, str | list[str]]:
-    """The form as a browser would send it: hidden fields plus what the person chose."""
-    form = page.select_one("form.kform")
-    assert form is not None
-    data: dict[str, str | list[str]] = {}
-    for inp in form.select("input[type=hidden]"):
-        data[str(inp["name"])] = str(inp.get("value", ""))
-    for sel in form.select("select"):
-        chosen = sel.select_one("option[selected]") or sel.select_one("option")
-        if chosen is not None:
-            data[str(sel["name"])] = str(chosen["value"])
-    for inp in form.select("input[type=radio][checked], input[type=time], input[type=number]"):
-        if inp.get("value"):
-            data[str(inp["name"])] = str(inp["value"])
-    data.update(values)
-    return data
 
 
 async def drain(client: Client) -> None:
@@ -82,42 +65,19 @@ async def test_english_switch(client: Client) -> None:
     assert r.headers["location"] == "/"
 
 
-async def test_worker_form_shows_skill_tiles_and_request_id(client: Client) -> None:
-    page = soup((await client.get("/m/kaili/worker")).text)
-    rid = page.select_one("input[name=request_id]")
-    assert rid is not None and len(str(rid["value"])) >= 16
-    tiles = page.select("fieldset.tiles input[name=skills]")
-    assert len(tiles) == 80
-    assert {str(t["value"]) for t in tiles} >= {"general_laborer", "bricklayer"}
-    assert len(page.select("input[name=reach]")) == 3
-
-
-async def test_the_whole_loop_through_the_forms(client: Client) -> None:
-    # Worker checks in.
-    page = soup((await client.get("/m/kaili/worker")).text)
-    data = form_fields(page, phone="139 0000 0001", name="李", skills=["general_laborer"])
-    r = await client.post("/m/kaili/worker", data=data)
-    assert r.status_code == 303 and r.headers["location"].endswith("/m/kaili/worker/offers")
+async def test_the_whole_loop_through_the_screens(client: Client) -> None:
+    # A worker checks in at the kiosk.
+    s = await worker_checks_in(client, "139 0000 0001", township="522601001")
+    assert s.path == "/m/kaili/worker/offers"
     worker_cookies = dict(client.cookies)
-    offers_page = soup((await client.get("/m/kaili/worker/offers")).text)
-    status = offers_page.select_one(".status-card")
-    assert status is not None and status["data-status"] == "available"
+    status = s.one(".status-card")
+    assert status["data-status"] == "available"
     assert "139****0001" in status.get_text()
     # An employer on another device posts a matching job.
     client.cookies.clear()
-    page = soup((await client.get("/m/kaili/employer")).text)
-    data = form_fields(
-        page,
-        title="招两个搬砖的小工",
-        skills=["general_laborer"],
-        headcount="2",
-        wage_yuan="220",
-        employer_name="王师傅",
-        employer_phone="13800000000",
-    )
-    r = await client.post("/m/kaili/employer", data=data)
-    assert r.status_code == 303, r.text
-    job_url = r.headers["location"]
+    s = await employer_posts(client, "13800000000", headcount=2)
+    job_url = s.path
+    assert re.fullmatch(r"/m/kaili/jobs/\w+", job_url), s.url
     job_id = job_url.rsplit("/", 1)[1]
     employer_cookies = dict(client.cookies)
     await drain(client)
@@ -127,7 +87,7 @@ async def test_the_whole_loop_through_the_forms(client: Client) -> None:
     region = soup((await client.get("/m/kaili/worker/offers", headers={"HX-Request": "true"})).text)
     offer = region.select_one("article.offer")
     assert offer is not None, region
-    assert "220 元" in offer.get_text()
+    assert "200 元" in offer.get_text()
     accept = offer.select_one("button[hx-post*=accept]")
     assert accept is not None
     r = await client.post(str(accept["hx-post"]), headers={"HX-Request": "true"})
@@ -164,67 +124,33 @@ async def test_the_whole_loop_through_the_forms(client: Client) -> None:
     assert r.status_code == 404
 
 
-async def test_double_submit_posts_one_job(client: Client) -> None:
-    page = soup((await client.get("/m/kaili/employer")).text)
-    data = form_fields(
-        page,
-        title="砌墙师傅",
-        skills=["bricklayer"],
-        headcount="1",
-        employer_name="王",
-        employer_phone="13800000000",
-    )
-    first = await client.post("/m/kaili/employer", data=data)
-    second = await client.post("/m/kaili/employer", data=data)
-    assert first.headers["location"] == second.headers["location"]
-    jobs = (await client.get("/api/v1/markets/kaili/jobs")).json()
-    assert len(jobs) == 1
-
-
-async def test_bad_input_is_shown_and_kept(client: Client) -> None:
-    page = soup((await client.get("/m/kaili/worker")).text)
-    data = form_fields(page, phone="12345", name="李", skills=["general_laborer"])
-    r = await client.post("/m/kaili/worker", data=data)
-    assert r.status_code == 422
-    again = soup(r.text)
-    err = again.select_one(".field-error[data-field=phone]")
-    assert err is not None and "手机号" in err.get_text()
-    assert again.select_one("input[name=name]")["value"] == "李"  # type: ignore[index]
-    assert again.select_one("input[name=skills][value=general_laborer]").has_attr("checked")  # type: ignore[union-attr]
-    # The same request id is kept, so a corrected resubmission is still one check-in.
-    assert again.select_one("input[name=request_id]")["value"] == data["request_id"]  # type: ignore[index]
-    assert (await client.get("/api/v1/markets/kaili/stats")).json()["checkins"] == 0
-
-
-async def test_employer_form_errors_name_fields(client: Client) -> None:
-    page = soup((await client.get("/m/kaili/employer")).text)
-    data = form_fields(
-        page, title="", headcount="1", wage_yuan="0", employer_name="王", employer_phone="1"
-    )
-    r = await client.post("/m/kaili/employer", data=data)
-    assert r.status_code == 422
-    fields = {e["data-field"] for e in soup(r.text).select(".field-error")}
-    assert {"title", "wage_yuan", "employer_phone"} <= fields
-
-
 async def test_ticket_is_private(client: Client) -> None:
     r = await client.get("/m/kaili/tickets/KL1127-001")
     assert r.status_code == 404
 
 
 async def test_leave_clears_the_session(client: Client) -> None:
-    page = soup((await client.get("/m/kaili/worker")).text)
-    data = form_fields(page, phone="13900000001", skills=["general_laborer"])
-    await client.post("/m/kaili/worker", data=data)
+    s = await worker_checks_in(client, "13900000001")
+    assert s.path == "/m/kaili/worker/offers"
     assert (await client.get("/m/kaili/worker/offers")).status_code == 200
     r = await client.post("/m/kaili/leave")
     assert r.status_code == 303
+    # The cookie itself is cleared, not only emptied on the server's side.
+    assert "kz_session=null" in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
     r = await client.get("/m/kaili/worker/offers")
     assert r.status_code == 303 and r.headers["location"].endswith("/m/kaili/worker")
+    # And a half-done flow is gone too.
+    r = await client.get("/m/kaili/worker/place")
+    assert r.status_code == 303 and r.headers["location"] == "/m/kaili/worker"
+
+
+async def test_pages_with_a_person_on_them_are_not_cached(client: Client) -> None:
+    s = await worker_checks_in(client, "13900000001")
+    assert s.response.headers["cache-control"] == "no-store"
 
 
 async def test_board_masks_phones(client: Client) -> None:
-    await test_the_whole_loop_through_the_forms(client)
+    await test_the_whole_loop_through_the_screens(client)
     html = (await client.get("/m/kaili/board")).text
     assert not re.search(r"1[3-9]\d{9}", html)
     page = soup(html)

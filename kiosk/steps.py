@@ -1,0 +1,397 @@
+"""The screens both kiosk flows share: phone number, skills, "say it", place.
+
+Each screen is one question. GET shows it with what was answered before; POST stores
+the answer in the session (``kiosk.flow``) and redirects to the next screen, so the
+browser's history holds only GETs and a reload never re-sends an answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from kiosk.choices import (
+    PLACES_PER_PAGE,
+    SKILLS_PER_PAGE,
+    category_icon,
+    page_holding,
+    page_number,
+    page_of,
+    skill_icon,
+)
+from kiosk.flow import Answers
+from kiosk.i18n import t
+from kiosk.pages import render
+from kiosk.state import get_state
+from kiosk.templating import request_lang
+from kiosk.validation import PHONE_RE, normalise_phone
+from matcher.markets import Market
+
+Handler = Callable[[Request, Market, Any], Awaitable[Response]]
+_DIGITS = re.compile(r"\D")
+
+
+@dataclass(frozen=True, slots=True)
+class FlowDef:
+    """How one flow strings the shared screens together."""
+
+    kind: str  # "worker" | "employer"
+    answers: type[Answers]
+    step_route: str
+    start_route: str
+    # The main screens in order: the progress dots, "back" and "next".
+    progress: tuple[str, ...]
+    after_phone: Callable[[Request, Market, Any], Awaitable[str]]
+    # What else a flow reads in the words said on the "say it" screen.
+    on_text: Callable[[Any, str], None] | None = None
+
+    def next_of(self, step: str, answers: Answers | None = None) -> str:
+        if answers is not None and answers.revisit:
+            return answers.revisit
+        return self.progress[self.progress.index(step) + 1]
+
+    def back_of(self, request: Request, market: Market, step: str) -> str | None:
+        """Sub-screens go back to the question they belong to, main screens to the one
+        before."""
+        if step in PROGRESS_OF:
+            return self.url(request, market, PROGRESS_OF[step])
+        at = self.progress.index(step)
+        return self.url(request, market, self.progress[at - 1]) if at > 0 else None
+
+    def url(self, request: Request, market: Market, step: str, **query: object) -> str:
+        if step == "phone":
+            path = request.url_for(self.start_route, market=market.id).path
+        else:
+            path = request.url_for(self.step_route, market=market.id, step=step).path
+        q = {k: v for k, v in query.items() if v is not None}
+        return f"{path}?{urlencode(q)}" if q else path
+
+    def go(self, request: Request, market: Market, step: str, **query: object) -> Response:
+        return RedirectResponse(self.url(request, market, step, **query), status_code=303)
+
+
+PROGRESS_OF = {"skill": "skills", "say": "skills", "confirm": "skills", "same": "phone"}
+
+
+def screen(
+    request: Request,
+    flow: FlowDef,
+    market: Market,
+    answers: Answers,
+    step: str,
+    template: str,
+    *,
+    status_code: int = 200,
+    error: str = "",
+    **extra: Any,
+) -> Response:
+    """Render one screen with what every screen has: the question, progress, the
+    error to fix, the way back and the way out."""
+    lang = request_lang(request)
+    key, params = answers.take_error()
+    if key and not error:
+        error = t(key, lang, **params)
+        answers.save(request, market.id)
+    here = PROGRESS_OF.get(step, step)
+    ctx = {
+        "market": market,
+        "kind": flow.kind,
+        "flow": flow,
+        "answers": answers,
+        "step": step,
+        "progress": flow.progress,
+        "progress_at": flow.progress.index(here) if here in flow.progress else None,
+        "error": error,
+        "back_url": flow.back_of(request, market, step),
+        "step_url": lambda s, **q: flow.url(request, market, s, **q),
+        "request_id": answers.rid,
+        "skill_icon": skill_icon,
+        "category_icon": category_icon,
+        "taxonomy": get_state(request).taxonomy,
+        **extra,
+    }
+    return render(request, template, ctx, status_code=status_code)
+
+
+def _texts(form: FormData, name: str) -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str)]
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def phone_from(raw: str) -> str | None:
+    """The mobile number in what the keypad or a scanner typed (a worker card may hold
+    ``tel:+86…`` or the digits with spaces)."""
+    value = normalise_phone(unicodedata.normalize("NFKC", raw))
+    if PHONE_RE.match(value):
+        return value
+    digits = _DIGITS.sub("", value)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if PHONE_RE.match(digits) else None
+
+
+# -- phone ----------------------------------------------------------------------------
+
+
+async def phone_step(request: Request, flow: FlowDef, market: Market) -> Response:
+    """The first screen. Showing it stores nothing (a stray request after a reset must
+    not leave a session behind); the first answer starts the flow and mints its id."""
+    answers = flow.answers.load(request, market.id) or flow.answers()
+    typed = answers.phone
+    if request.method == "POST":
+        form = await request.form()
+        typed = _text(form, "phone")[:40]
+        phone = phone_from(typed)
+        if phone is None:
+            return screen(
+                request,
+                flow,
+                market,
+                answers,
+                "phone",
+                "step_phone.html",
+                status_code=422,
+                error=t("err.phone", request_lang(request)),
+                typed=typed,
+            )
+        if not answers.rid or phone != answers.phone:
+            # A new flow, or another person's number: nothing before carries over.
+            answers = flow.answers.begin(request, market.id)
+            answers.phone = phone
+        answers.save(request, market.id)
+        nxt = await flow.after_phone(request, market, answers)
+        return flow.go(request, market, nxt)
+    return screen(request, flow, market, answers, "phone", "step_phone.html", typed=typed)
+
+
+# -- skills: categories, a category's tiles, or say it ---------------------------------
+
+
+async def skills_step(
+    request: Request, flow: FlowDef, market: Market, answers: Answers
+) -> Response:
+    if request.method == "POST":
+        if not answers.skills:
+            answers.fail("err.no_skill")
+            return flow.go(request, market, "skills")
+        return flow.go(request, market, flow.next_of("skills", answers))
+    tax = get_state(request).taxonomy
+    chosen = [s for sid in answers.skills if (s := tax.get(sid)) is not None]
+    return screen(
+        request,
+        flow,
+        market,
+        answers,
+        "skills",
+        "step_categories.html",
+        categories=tax.categories(),
+        chosen=chosen,
+    )
+
+
+async def skill_step(request: Request, flow: FlowDef, market: Market, answers: Answers) -> Response:
+    tax = get_state(request).taxonomy
+    cats = [c[0] for c in tax.categories()]
+    source = await request.form() if request.method == "POST" else request.query_params
+    cat = str(source.get("cat") or "")
+    if cat not in cats:
+        return flow.go(request, market, "skills")
+    skills = tax.by_category(cat)
+    page = page_of(skills, page_number(str(source.get("page") or "1")), SKILLS_PER_PAGE)
+    if request.method == "POST":
+        assert isinstance(source, FormData)
+        shown = [s.id for s in page.items]
+        checked = _texts(source, "skills")
+        others = [s for s in answers.skills if s not in shown]
+        if len(others) + len({c for c in checked if c in shown}) > answers.max_skills:
+            answers.fail("err.too_many", max=str(answers.max_skills))
+            answers.save(request, market.id)
+            return flow.go(request, market, "skill", cat=cat, page=page.number)
+        answers.toggle_skills(shown, checked)
+        answers.save(request, market.id)
+        go = _text(source, "go")
+        if go == "prev" and page.prev:
+            return flow.go(request, market, "skill", cat=cat, page=page.prev)
+        if go == "next" and page.next:
+            return flow.go(request, market, "skill", cat=cat, page=page.next)
+        if go == "done":
+            if not answers.skills:
+                answers.fail("err.no_skill")
+                answers.save(request, market.id)
+                return flow.go(request, market, "skill", cat=cat, page=page.number)
+            return flow.go(request, market, flow.next_of("skills", answers))
+        return flow.go(request, market, "skills")
+    names = {c[0]: (c[1], c[2]) for c in tax.categories()}
+    return screen(
+        request,
+        flow,
+        market,
+        answers,
+        "skill",
+        "step_skills.html",
+        cat=cat,
+        cat_name=names[cat],
+        page=page,
+    )
+
+
+async def say_step(request: Request, flow: FlowDef, market: Market, answers: Answers) -> Response:
+    if request.method == "POST":
+        form = await request.form()
+        text = _text(form, "text").strip()[:100]
+        hits = get_state(request).taxonomy.parse(text) if text else []
+        if not hits:
+            answers.text = text
+            return screen(
+                request,
+                flow,
+                market,
+                answers,
+                "say",
+                "step_say.html",
+                status_code=422,
+                error=t("err.no_skill", request_lang(request)),
+            )
+        answers.text = text
+        if flow.on_text is not None:
+            flow.on_text(answers, text)
+        answers.heard = [h.skill_id for h in hits if h.band == "accept"]
+        answers.pending = [h.skill_id for h in hits if h.band == "confirm"][:3]
+        answers.save(request, market.id)
+        return flow.go(request, market, "confirm")
+    return screen(request, flow, market, answers, "say", "step_say.html")
+
+
+async def confirm_step(
+    request: Request, flow: FlowDef, market: Market, answers: Answers
+) -> Response:
+    """Ask about each unsure guess ("您是说 泥瓦工 吗?"), then show all that was
+    understood, to confirm or untick."""
+    tax = get_state(request).taxonomy
+    if request.method == "POST":
+        form = await request.form()
+        answer = _text(form, "answer")
+        if answer in ("yes", "no") and answers.pending:
+            sid = answers.pending.pop(0)
+            if answer == "yes" and sid not in answers.heard:
+                answers.heard.append(sid)
+            answers.save(request, market.id)
+            return flow.go(request, market, "confirm")
+        if _text(form, "go") == "again":
+            answers.heard, answers.pending = [], []
+            answers.save(request, market.id)
+            return flow.go(request, market, "say")
+        understood = list(answers.heard)
+        checked = [s for s in _texts(form, "skills") if s in understood]
+        keep = [s for s in answers.skills if s not in understood]
+        answers.skills = list(dict.fromkeys(keep + checked))[: answers.max_skills]
+        answers.heard = []
+        answers.save(request, market.id)
+        if not answers.skills:
+            answers.fail("err.no_skill")
+            answers.save(request, market.id)
+            return flow.go(request, market, "say")
+        return flow.go(request, market, flow.next_of("skills", answers))
+    if not answers.pending and not answers.heard:
+        if answers.text:
+            # Every guess was "no": ask again rather than show an empty list.
+            answers.fail("err.no_skill")
+            answers.save(request, market.id)
+        return flow.go(request, market, "say")
+    asking = tax.get(answers.pending[0]) if answers.pending else None
+    heard = [s for sid in answers.heard if (s := tax.get(sid)) is not None]
+    return screen(
+        request,
+        flow,
+        market,
+        answers,
+        "confirm",
+        "step_confirm.html",
+        asking=asking,
+        heard=heard,
+    )
+
+
+# -- place ----------------------------------------------------------------------------
+
+
+async def place_step(request: Request, flow: FlowDef, market: Market, answers: Answers) -> Response:
+    gaz = get_state(request).gazetteer
+    townships = gaz.townships(market.county_adcode)
+    county = gaz.get(market.county_adcode)
+    valid = {p.adcode for p in townships} | {market.county_adcode}
+    if request.method == "POST":
+        form = await request.form()
+        chosen = _text(form, "township")
+        if chosen not in valid:
+            answers.fail("err.unknown_place", value=chosen[:20])
+            answers.save(request, market.id)
+            return flow.go(request, market, "place")
+        answers.township = chosen
+        answers.save(request, market.id)
+        return flow.go(request, market, flow.next_of("place", answers))
+    raw = request.query_params.get("page")
+    ids = [p.adcode for p in townships]
+    number = page_number(raw) if raw else page_holding(ids, answers.township, PLACES_PER_PAGE)
+    page = page_of(townships, number, PLACES_PER_PAGE)
+    return screen(
+        request,
+        flow,
+        market,
+        answers,
+        "place",
+        "step_place.html",
+        page=page,
+        county=county,
+    )
+
+
+SHARED_STEPS = {
+    "skills": skills_step,
+    "skill": skill_step,
+    "say": say_step,
+    "confirm": confirm_step,
+    "place": place_step,
+}
+
+
+async def dispatch(
+    request: Request,
+    flow: FlowDef,
+    market: Market,
+    own: dict[str, Callable[[Request, FlowDef, Market, Any], Awaitable[Response]]],
+    step: str | None = None,
+) -> Response:
+    """One of the flow's screens; without a flow in progress (never started, or the
+    session was reset) every screen but the first sends the person to the start."""
+    step = step or request.path_params["step"]
+    if step == "phone":
+        return await phone_step(request, flow, market)
+    handler = own.get(step) or SHARED_STEPS.get(step)
+    if handler is None:
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(404)
+    answers = flow.answers.load(request, market.id)
+    if answers is None or not answers.phone:
+        return flow.go(request, market, "phone")
+    back_to = request.query_params.get("then")
+    if request.method == "GET" and back_to in flow.progress and back_to != step:
+        answers.revisit = back_to
+        answers.save(request, market.id)
+    elif request.method == "GET" and step == answers.revisit:
+        answers.revisit = ""
+        answers.save(request, market.id)
+    return await handler(request, flow, market, answers)

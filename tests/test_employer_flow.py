@@ -1,0 +1,248 @@
+"""The employer's posting, one question per screen, through the ASGI app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import Client
+from flow_support import Screen, employer_posts, follow, get, press
+
+from kiosk.employer_pages import default_times
+from matcher.clock import TZ
+
+pytestmark = pytest.mark.usefixtures("redis")
+
+PHONE = "13800000000"
+
+
+async def jobs(client: Client) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (await client.get("/api/v1/markets/kaili/jobs")).json()
+    return found
+
+
+async def to_review(client: Client, *, headcount: str = "2") -> Screen:
+    s = await get(client, "/m/kaili/employer")
+    assert s.question == "老板, 您的手机号是多少?"
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    assert s.question == "要招干什么活的人?"
+    s = await follow(client, s, "a[data-category=agriculture]")
+    s = await press(client, s, "button.btn-next", tick=["tea_picker"])
+    assert s.question == "要几个人?"
+    assert [b.get_text(strip=True) for b in s.page.select("button.tile-btn[name=headcount]")] == [
+        f"{n} 人" for n in range(1, 11)
+    ]
+    s = await press(client, s, f"button[name=headcount][value='{headcount}']")
+    assert s.question == "工钱怎么算, 给多少?"
+    s = await press(client, s, "button[name=unit][value=hour]")
+    assert s.one("button[name=unit][value=hour]")["aria-pressed"] == "true"
+    assert s.one("input[name=wage]")["value"] == "25"
+    s = await press(client, s, "button.step-up[value='wage:5']")
+    assert s.one("input[name=wage]")["value"] == "30"
+    s = await press(client, s, "button.btn-next")
+    assert s.question == "在哪里干活?"
+    s = await follow(client, s, ".pager a:-soup-contains('下一页')")
+    s = await press(client, s, "button[name=township][value='522601100']")  # 三棵树镇
+    # Today only, on quarter hours, from the app's clock (09:00): no native time picker.
+    assert s.question == "几点开工, 几点收工?"
+    assert not s.page.select("input[type=time], select")
+    assert s.one("input[name=start]")["value"] == "10:00"
+    assert s.one("input[name=end]")["value"] == "18:00"
+    s = await press(client, s, "button[value='start:15']")
+    assert s.one("input[name=start]")["value"] == "10:15"
+    s = await press(client, s, "button.btn-next")
+    assert s.question == "几点面试, 在哪面试?"
+    assert s.one("input[name=interview]")["value"] == "09:45"
+    assert s.one("input[name=desk]")["value"] == "1"
+    s = await press(client, s, "button[value='desk:1']")
+    assert s.one("input[name=desk]")["value"] == "2"
+    s = await press(client, s, "button.btn-next")
+    assert s.question == "管饭吗? 接送吗? 给工具吗?"
+    return await press(client, s, "button.btn-next", tick=["1"], untick=[])
+
+
+async def test_employer_posts_by_taps_and_reviews_in_plain_words(client: Client) -> None:
+    s = await to_review(client)
+    assert s.question == "请看一下, 对了就发布"
+    rows = {
+        r["data-row"]: r.select_one("dd").get_text(" ", strip=True)
+        for r in s.page.select(".review-row")
+    }  # type: ignore[union-attr]
+    assert rows == {
+        "skills": "采茶工",
+        "headcount": "2 人",
+        "pay": "30 元 / 小时",
+        "place": "三棵树镇",
+        "time": "今天 10:15–18:00",
+        "interview": "09:45 · 2号洽谈桌",
+        "extras": "管饭 · 接送 · 给工具",
+        "phone": "138****0000",
+    }
+    assert PHONE not in s.response.text
+    assert all(a["href"].endswith("then=review") for a in s.page.select("a.btn-fix"))
+    s = await press(client, s, "button.btn-next", fill={"employer_name": "王师傅"})
+    [job] = await jobs(client)
+    assert s.path == f"/m/kaili/jobs/{job['id']}"
+    assert s.one(".job-card")["data-status"] == "open"
+    assert (job["title"], job["skills"], job["headcount"]) == ("采茶工", ["tea_picker"], 2)
+    assert (job["wage_yuan"], job["wage_unit"], job["township"]) == (30, "hour", "522601100")
+    assert job["start_at"].startswith("2026-11-27T10:15") and job["end_at"][11:16] == "18:00"
+    assert (job["interview_at"][11:16], job["interview_place"]) == ("09:45", "2号洽谈桌")
+    assert (job["meals"], job["transport"], job["tools"]) == (True, True, True)
+    assert (job["employer_name"], job["employer_phone_masked"]) == ("王师傅", "138****0000")
+
+
+async def test_change_from_the_review_comes_back_to_it(client: Client) -> None:
+    s = await to_review(client)
+    s = await follow(client, s, ".review-row[data-row=headcount] a.btn-fix")
+    s = await press(client, s, "button[name=headcount][value='5']")
+    # Straight back to the review; every other answer is kept.
+    assert s.path == "/m/kaili/employer/review"
+    assert "5 人" in s.one(".review-row[data-row=headcount]").get_text()
+    assert "三棵树镇" in s.one(".review-row[data-row=place]").get_text()
+    # Work changed through the category tiles also comes back.
+    s = await follow(client, s, ".review-row[data-row=skills] a.btn-fix")
+    s = await follow(client, s, "a[data-category=agriculture]")
+    s = await press(client, s, "button.btn-next", tick=["fruit_picker"])
+    assert s.path == "/m/kaili/employer/review"
+    assert "采茶工、采摘工" in s.one(".review-row[data-row=skills]").get_text()
+    # Without a change link, the screens go on in order again.
+    s = await get(client, "/m/kaili/employer/pay")
+    s = await press(client, s, "button.btn-next")
+    assert s.path == "/m/kaili/employer/place"
+
+
+async def test_a_double_tap_on_post_makes_one_job(client: Client) -> None:
+    s = await to_review(client)
+    before = dict(client.cookies)
+    rid = str(s.one("input[name=request_id]")["value"])
+    form = {"request_id": rid, "employer_name": "王"}
+    first = await client.post("/m/kaili/employer/post", data=form)
+    after = dict(client.cookies)
+    client.cookies.clear()
+    client.cookies.update(before)
+    second = await client.post("/m/kaili/employer/post", data=form)
+    client.cookies.clear()
+    client.cookies.update(after)
+    third = await client.post("/m/kaili/employer/post", data=form)
+    [job] = await jobs(client)
+    assert {first.headers["location"], second.headers["location"], third.headers["location"]} == {
+        f"http://kz.test/m/kaili/jobs/{job['id']}"
+    }
+
+
+async def test_more_than_ten_people_by_stepper(client: Client) -> None:
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await follow(client, s, "a[data-category=construction]")
+    s = await press(client, s, "button.btn-next", tick=["general_laborer"])
+    s = await follow(client, s, "a.tile-more")
+    assert s.one("input[name=headcount]")["value"] == "1"
+    s = await press(client, s, "button[value='headcount:5']")
+    s = await press(client, s, "button[value='headcount:5']")
+    s = await press(client, s, "button.btn-next", fill={"headcount": "12"})
+    assert s.path == "/m/kaili/employer/pay"
+    s = await follow(client, s, "a.btn-back")
+    assert s.one("input[name=headcount]")["value"] == "12"  # stays on the stepper
+
+
+async def test_times_out_of_order_are_sent_back_to_be_fixed(client: Client) -> None:
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await get(client, "/m/kaili/employer/time")
+    s = await press(client, s, "button.btn-next", fill={"start": "12:00", "end": "11:00"})
+    assert s.path == "/m/kaili/employer/time"
+    assert "收工要晚于开工" in s.one(".form-error").get_text()
+    s = await press(client, s, "button.btn-next", fill={"start": "12:00", "end": "17:00"})
+    assert s.one("input[name=interview]")["value"] == "11:30"  # follows the new start
+    s = await press(client, s, "button.btn-next", fill={"interview": "12:30"})
+    assert "面试要在开工之前" in s.one(".form-error").get_text()
+    # Times before now are not offered (the stepper stops at the next quarter hour).
+    s = await press(client, s, "button.btn-next", fill={"interview": "06:00"})
+    assert s.path == "/m/kaili/employer/extras"
+    s = await get(client, "/m/kaili/employer/interview")
+    assert s.one("input[name=interview]")["value"] == "09:00"
+
+
+async def test_the_phone_page_works_on_a_phone(client: Client) -> None:
+    """The same screen serves a phone: a real numeric field, the keypad for the kiosk."""
+    s = await get(client, "/m/kaili/employer")
+    field = s.one("input[name=phone]")
+    assert (field["type"], field["inputmode"]) == ("tel", "numeric")
+    assert s.page.select(".keypad .key")
+    assert s.one("meta[name=viewport]")["content"] == "width=device-width, initial-scale=1"
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "expected"),
+    [
+        (9, 0, ("10:00", "18:00", "09:30")),
+        (9, 10, ("10:30", "18:30", "10:00")),
+        (21, 0, ("22:00", "23:45", "21:30")),
+        (23, 40, ("23:45", "23:45", "23:45")),
+    ],
+)
+def test_default_times(hour: int, minute: int, expected: tuple[str, str, str]) -> None:
+    from datetime import datetime
+
+    assert default_times(datetime(2026, 11, 27, hour, minute, tzinfo=TZ)) == expected
+
+
+async def test_a_second_job_gets_a_free_desk(client: Client) -> None:
+    await employer_posts(client, PHONE)
+    client.cookies.clear()
+    s = await employer_posts(client, "13800000001")
+    assert "2号洽谈桌" in s.one(".job-card").get_text()
+
+
+async def test_pay_never_steps_below_the_minimum_wage(client: Client) -> None:
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await get(client, "/m/kaili/employer/pay")
+    stepper = s.one("[data-stepper]")
+    assert stepper["data-min"] == "160"  # Kaili: 19.6 yuan an hour x 8, up to the step
+    s = await press(client, s, "button[name=unit][value=hour]")
+    assert s.one("[data-stepper]")["data-min"] == "20"
+    for _ in range(3):
+        s = await press(client, s, "button[value='wage:-5']")
+    assert s.one("input[name=wage]")["value"] == "20"
+    s = await press(client, s, "button.btn-next", fill={"wage": "3"})  # a forged form
+    s = await get(client, "/m/kaili/employer/pay")
+    assert s.one("input[name=wage]")["value"] == "20"
+
+
+async def test_how_many_is_heard_in_what_was_said(client: Client) -> None:
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await follow(client, s, "a.tile-say")
+    assert s.question == "说一说要招什么人"
+    s = await press(client, s, "button.btn-next", fill={"text": "要三个采茶的"})
+    s = await press(client, s, "button.btn-next")
+    assert s.path == "/m/kaili/employer/headcount"
+    assert s.one(".tile-btn[name=headcount][value='3']")["aria-pressed"] == "true"
+
+
+async def _post_saying(client: Client, text: str) -> Screen:
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await follow(client, s, "a.tile-say")
+    s = await press(client, s, "button.btn-next", fill={"text": text})
+    while s.path != "/m/kaili/employer/review":
+        s = await press(client, s, "button.btn-next")
+    return await press(client, s, "button.btn-next")
+
+
+async def test_a_refused_wording_comes_back_to_be_said_again(client: Client) -> None:
+    s = await _post_saying(client, "招两个搬砖的小工, 押金100元")
+    assert s.path == "/m/kaili/employer/say"
+    assert "押金" in s.one(".form-error").get_text()
+    assert s.one("input[name=text]")["value"] == "招两个搬砖的小工, 押金100元"
+    assert await jobs(client) == []
+
+
+async def test_a_post_held_for_review_says_so(client: Client) -> None:
+    s = await _post_saying(client, "招两个搬砖的小工, 加微信详谈")
+    job = s.one(".job-card")
+    assert job["data-status"] == "review"
+    assert s.question == "已收到, 市场工作人员看过后就发布"
+    assert "等市场审核" in job.get_text()
