@@ -173,7 +173,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "below the minimum wage: at least {day} yuan a day or {hour} yuan an hour",
     ),
     "err.job_review": ("这个岗位不在待审核状态", "this job is not waiting for review"),
-    "err.rate_limited": ("操作太频繁, 请稍等一分钟再试", "too many requests; please wait a minute and try again"),
+    "err.rate_limited": (
+        "操作太频繁, 请稍等一分钟再试",
+        "too many requests; please wait a minute and try again",
+    ),
     "err.no_ticket": ("没有这张凭条", "no such ticket"),
     "err.not_hired": ("录用后才能确认工钱", "pay can be confirmed only after a hire"),
     "err.employer_blocked": (
