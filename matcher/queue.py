@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import time as _time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 from redis.exceptions import ResponseError
@@ -109,18 +109,31 @@ class Matcher:
             await asyncio.sleep(tick_s)
 
     async def tick(self) -> None:
-        """Heartbeat, orphan claims, offer expiry and the day rollover."""
+        """Heartbeat, orphan claims, offer expiry and the day rollover.
+
+        After the heartbeat (which fails only when the server does), every step of every
+        market runs on its own: one that fails is logged and does not stop the others,
+        above all not the orphan claims that recover what a dead matcher left behind.
+        """
         await self.redis.hset(MATCHERS, self.name, to_ms(self.store.clock.now()))
         now = _time.monotonic()
         batch_due = now - self._last_batch >= self.settings.batch_interval_s
         for m in self.markets:
-            await self.store.roll_day(m)
-            await self.store.expire_offers(m)
-            await self.claim_orphans(m)
+            await self._step("day rollover", m, self.store.roll_day(m))
+            await self._step("offer expiry", m, self.store.expire_offers(m))
+            await self._step("orphan claims", m, self.claim_orphans(m))
             if batch_due:
-                await reoptimise(self.engine, m)
+                await self._step("batch pass", m, reoptimise(self.engine, m))
         if batch_due:
             self._last_batch = now
+
+    async def _step(self, what: str, market: str, step: Awaitable[object]) -> None:
+        try:
+            await step
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("matcher: %s of %s failed", what, market)
 
     async def consume_once(
         self, market: str, *, block_ms: int | None = None, count: int = 32
