@@ -8,6 +8,7 @@ the app's clock.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from datetime import datetime, time
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from kiosk import htmx
 from kiosk.choices import (
     LAST_MINUTE,
+    MAX_CHOICES,
     TIME_STEP,
     clamp_time,
     earliest,
@@ -38,6 +40,7 @@ from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, clean_text, parse_job
 from matcher.clock import TZ, local_day
 from matcher.markets import Market
+from matcher.records import employer_id_for
 from matcher.screening import day_floor, hourly_floor
 from matcher.scripts import ScriptError
 
@@ -89,14 +92,31 @@ async def _least_busy_desk(request: Request, market: Market) -> int:
     return min(range(1, market.desks + 1), key=lambda n: (busy[desk_name(n)], n))
 
 
+async def _todays_jobs(request: Request, market: Market, phone: str) -> list[dict[str, Any]]:
+    """What this employer (known by the phone number, as a worker is) posted today and
+    is still running: at a shared kiosk the session that owned it may have been reset."""
+    state = get_state(request)
+    store = state.store
+    jobs = await store.list_jobs(market.id)
+    live = [j for j in jobs if j["status"] in ("open", "filled", "review")]
+    if not live:
+        return []
+    raw = await store.redis.hmget(store.keys(market.id).jobs, [j["id"] for j in live])
+    mine = employer_id_for(phone, state.settings.secret)
+    owned = {r["id"] for x in raw if x and (r := json.loads(x)).get("employer_id") == mine}
+    return [j for j in reversed(live) if j["id"] in owned][: MAX_CHOICES - 1]
+
+
 async def _after_phone(request: Request, market: Market, answers: JobAnswers) -> str:
+    answers.mine = [j["id"] for j in await _todays_jobs(request, market, answers.phone)]
+    answers.save(request, market.id)
     if not answers.start:
         now = get_state(request).clock.now()
         answers.start, answers.end, answers.interview = default_times(now)
         answers.desk = await _least_busy_desk(request, market)
         answers.township = market.county_adcode
         answers.save(request, market.id)
-    return "skills"
+    return "mine" if answers.mine else "skills"
 
 
 def _said(answers: JobAnswers, text: str) -> None:
@@ -340,7 +360,26 @@ async def review_step(
     )
 
 
+async def mine_step(
+    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
+) -> Response:
+    """An employer back at the kiosk: today's jobs to open again, or a new one."""
+    if request.method == "POST":
+        form = await request.form()
+        job_id = form.get("job")
+        if isinstance(job_id, str) and job_id in answers.mine:
+            owned = [j for j in request.session.get("jobs", []) if j != job_id]
+            request.session["jobs"] = [job_id, *owned][:MAX_OWNED_JOBS]
+            url = request.url_for("employer_job", market=market.id, job_id=job_id)
+            return RedirectResponse(url, status_code=303)
+        return flow.go(request, market, "mine")
+    store = get_state(request).store
+    jobs = [j for jid in answers.mine if (j := await store.get_job(market.id, jid)) is not None]
+    return screen(request, flow, market, answers, "mine", "employer_mine.html", jobs=jobs)
+
+
 STEPS: dict[str, Any] = {
+    "mine": mine_step,
     "headcount": headcount_step,
     "pay": pay_step,
     "time": time_step,

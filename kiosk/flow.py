@@ -117,6 +117,8 @@ class JobAnswers(Answers):
     interview_set: bool = False
     desk: int = 1
     onsite: bool = False
+    # Today's jobs of this phone number, offered again on the kiosk.
+    mine: list[str] = field(default_factory=list)
     meals: bool = False
     transport: bool = False
     tools: bool = False

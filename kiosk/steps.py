@@ -78,7 +78,13 @@ class FlowDef:
         return RedirectResponse(self.url(request, market, step, **query), status_code=303)
 
 
-PROGRESS_OF = {"skill": "skills", "say": "skills", "confirm": "skills", "same": "phone"}
+PROGRESS_OF = {
+    "skill": "skills",
+    "say": "skills",
+    "confirm": "skills",
+    "same": "phone",
+    "mine": "phone",
+}
 
 
 def screen(

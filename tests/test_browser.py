@@ -239,15 +239,22 @@ def test_same_day_loop_by_taps(device: Device, layout: Layout) -> None:
     suffix = layout.name
     kiosk = device(layout.kiosk)
     at_kiosk = Screens(kiosk, layout.kiosk)
+    polls: list[tuple[str, int]] = []
+    kiosk.on(
+        "response",
+        lambda r: polls.append((r.url, r.status)) if "/worker/offers?" in r.url else None,
+    )
     worker_checks_in(kiosk, at_kiosk, suffix)
 
     employer = device(layout.employer)
     at_employer = Screens(employer, layout.employer)
     employer_posts(employer, at_employer, layout.employer_name)
 
-    # The offer reaches the worker's screen without a reload.
+    # The offer reaches the worker's screen without a reload; until then the polls that
+    # found nothing new swapped nothing (no button is replaced under a finger).
     offer = kiosk.locator("article.offer")
     expect(offer).to_be_visible(timeout=LIVE_MS)
+    assert any(status == 204 and "v=" in url for url, status in polls), polls
     expect(offer.locator("h2")).to_have_text(JOB_TITLE)
     expect(offer.locator(".wage")).to_contain_text("200 元 / 天")
     expect(offer.locator(".work")).to_have_text("10:00–18:00 · 城西街道")

@@ -246,3 +246,29 @@ async def test_a_post_held_for_review_says_so(client: Client) -> None:
     assert job["data-status"] == "review"
     assert s.question == "已收到, 市场工作人员看过后就发布"
     assert "等市场审核" in job.get_text()
+
+
+async def test_back_at_the_kiosk_the_employer_finds_todays_jobs(client: Client) -> None:
+    s = await employer_posts(client, PHONE, headcount=2)
+    job_path = s.path
+    await client.post("/m/kaili/leave")  # the kiosk was reset
+    assert "hx-post" not in (await client.get(job_path)).text  # no outcome buttons now
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    assert s.path == "/m/kaili/employer/mine"
+    assert s.question == "您今天发过这些招工, 要看哪个?"
+    [tile] = s.page.select("button[name=job]")
+    assert "小工" in tile.get_text() and "还差 2 人" in tile.get_text()
+    assert s.one("a.tile-new")["href"] == "/m/kaili/employer/skills"
+    s = await press(client, s, "button[name=job]")
+    assert s.path == job_path
+    assert s.one(".job-card")  # and the owner's buttons are back
+    assert s.page.select_one("button[hx-post$='/cancel']") is not None
+    # A job id not offered on that screen is not handed out.
+    r = await client.post("/m/kaili/employer/mine", data={"job": "jnotmine"})
+    assert r.headers["location"] == "/m/kaili/employer/mine"
+    # Another number sees none of it.
+    await client.post("/m/kaili/leave")
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": "13800000009"})
+    assert s.path == "/m/kaili/employer/skills"

@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from conftest import Client
-from flow_support import employer_posts, worker_checks_in
+from flow_support import employer_posts, get, press, worker_checks_in
 
 from matcher.queue import Matcher
 
@@ -157,3 +157,39 @@ async def test_board_masks_phones(client: Client) -> None:
     [row] = page.select("table.jobs tr[data-job]")  # two places, one taken
     assert "还差 1 人" in row.get_text()
     assert "配对规则" in page.get_text()
+
+
+KEY_LIKE = re.compile(
+    r"\b(?:ask|flow|worker|employer|review|reach|unit|unit_choice|place|extras|offer|ticket"
+    r"|idle|job|err|outcome|nav)\.[a-z_.]+\b"
+)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_every_screen_is_translated(client: Client, lang: str) -> None:
+    """Every screen of both flows, in both languages, shows words, never catalog keys."""
+    await client.get(f"/lang/{lang}", params={"next": "/"})
+    s = await worker_checks_in(client, "13900000001", township="522601001")
+    pages = [s]
+    await client.post("/m/kaili/leave")
+    s = await get(client, "/m/kaili/worker")
+    pages.append(s)
+    s = await press(client, s, "button.btn-next", fill={"phone": "13900000001"})
+    pages.append(s)  # the returning worker's "same as last time?"
+    for step in ("skills", "skill?cat=services", "say", "place", "reach", "wage"):
+        pages.append(await get(client, f"/m/kaili/worker/{step}"))
+    await client.post("/m/kaili/leave")
+    s = await employer_posts(client, "13800000000")
+    pages.append(s)
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": "13800000000"})
+    pages.append(s)  # today's jobs
+    for step in ("skills", "say", "headcount", "headcount?more=1", "pay", "place", "time"):
+        pages.append(await get(client, f"/m/kaili/employer/{step}"))
+    for step in ("interview", "extras", "review"):
+        pages.append(await get(client, f"/m/kaili/employer/{step}"))
+    for page in pages:
+        assert page.status == 200, page.url
+        leaked = KEY_LIKE.findall(page.text())
+        assert not leaked, (page.url, leaked)
+        assert page.one("html")["lang"] == ("zh-CN" if lang == "zh" else "en")
