@@ -1,20 +1,73 @@
 """Pages of the hall: the market picker, a market's kiosk home, the hall board, and
-the operators' overview of today's counts."""
+the operators' overview of today's counts.
+
+The hall board is a big public screen read from five metres: the view builds a small,
+display-ready model (names, wages with units, masked phones, the market's local time
+from the app clock) so the templates only lay it out.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from kiosk.htmx import is_htmx
+from kiosk.i18n import LANGS, Lang, t
 from kiosk.pages import market_or_404, render
 from kiosk.state import get_state
+from kiosk.templating import request_lang
+from matcher.clock import TZ
 from matcher.markets import MARKETS, Market
+from matcher.places import Gazetteer
+from matcher.records import mask_phone
+from matcher.skills import Taxonomy
 
+# The most calls the board receives; it shows as many of them as fit, newest first.
 BOARD_CALLS = 8
+# How often the board asks for fresh data, and how long a page of jobs stays up.
+BOARD_POLL_S = 3
+BOARD_PAGE_S = 10
+
+ICONS_DIR = Path(__file__).parent / "static" / "icons"
+# Where a skill's pictogram lives under static/icons (the kiosk's tiles use the same):
+# the skill's own, else its category's. The board shows the first that exists and the
+# word alone when neither does.
+ICON_NAMES = ("skills/{skill}.svg", "categories/{category}.svg")
+
+STAT_COLUMNS = (
+    "jobs_posted",
+    "headcount_posted",
+    "checkins",
+    "offers",
+    "bookings",
+    "hired",
+    "no_shows",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardJob:
+    id: str
+    skill: str
+    icon: str | None  # a path under static/, or None
+    wage: str
+    remaining: int
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCall:
+    ticket: str
+    phone: str  # always masked
+    place: str
+    at: str
 
 
 async def picker(request: Request) -> Response:
@@ -29,36 +82,116 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {"market": market, "stats": stats, "open_jobs": len(jobs)})
 
 
+@lru_cache(maxsize=512)
+def skill_icon(icons_dir: Path, skill: str, category: str) -> str | None:
+    """The pictogram for a skill as a path under static/, or None when there is none."""
+    for pattern in ICON_NAMES:
+        name = pattern.format(skill=skill, category=category)
+        if (icons_dir / name).is_file():
+            return f"icons/{name}"
+    return None
+
+
+def yuan(amount: float) -> str:
+    """200.0 -> "200", 22.5 -> "22.5": no trailing zeros on a wage."""
+    return f"{amount:.1f}".removesuffix(".0")
+
+
+def public_phone(phone: str) -> str:
+    """A phone as the hall may see it: masked, whatever the record holds."""
+    return phone if "*" in phone else mask_phone(phone)
+
+
+def board_job(
+    job: dict[str, Any], market: Market, taxonomy: Taxonomy, gazetteer: Gazetteer, lang: Lang
+) -> BoardJob:
+    skill = taxonomy.get(job["skills"][0]) if job.get("skills") else None
+    place = gazetteer.get(job.get("township", ""))
+    place_name = ""
+    if place is not None:
+        place_name = place.name
+        if place.level == "township" and place.county_adcode != market.county_adcode:
+            place_name = f"{place.county}{place.name}"
+    unit = t(f"unit.{job['wage_unit']}", lang)
+    return BoardJob(
+        id=job["id"],
+        skill=(skill.name_zh if lang == "zh" else skill.name_en) if skill else job["title"],
+        icon=skill_icon(ICONS_DIR, skill.id, skill.category) if skill else None,
+        wage=t("board.wage", lang, amount=yuan(float(job["wage_yuan"])), unit=unit),
+        remaining=int(job["remaining"]),
+        place=place_name,
+    )
+
+
+def board_order(job: dict[str, Any]) -> tuple[str, str]:
+    """The soonest interview first; among equals, the earliest posted."""
+    return (job.get("interview_at", ""), job.get("created_at", ""))
+
+
+def _ticket_seq(ref: str) -> int:
+    """KL1127-012 -> 12: tickets are numbered in booking order within a market day."""
+    tail = ref.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def board_calls(jobs: list[dict[str, Any]], limit: int = BOARD_CALLS) -> list[BoardCall]:
+    """Workers booked for an interview and not yet seen: the most recent booking first."""
+    calls = [
+        BoardCall(
+            ticket=b["ticket"],
+            phone=public_phone(b["worker_phone_masked"]),
+            place=job["interview_place"],
+            at=job["interview_at"][11:16],
+        )
+        for job in jobs
+        for b in job["bookings"]
+        if b["status"] == "booked"
+    ]
+    calls.sort(key=lambda c: (_ticket_seq(c.ticket), c.ticket), reverse=True)
+    return calls[:limit]
+
+
+def clock_face(now: datetime, lang: Lang) -> dict[str, str]:
+    local = now.astimezone(TZ)
+    return {
+        "iso": local.isoformat(timespec="minutes"),
+        "time": local.strftime("%H:%M"),
+        "date": t(
+            "board.date",
+            lang,
+            month=local.month,
+            day=local.day,
+            weekday=t(f"weekday.{local.weekday()}", lang),
+        ),
+    }
+
+
 async def _board_context(request: Request, market: Market) -> dict[str, Any]:
     state = get_state(request)
     store = state.store
-    jobs = await store.list_jobs(market.id, status="open")
-    booked = [j for j in await store.list_jobs(market.id) if j["bookings"]]
-    calls = []
-    for job in booked:
-        for b in job["bookings"]:
-            if b["status"] == "booked":
-                calls.append(
-                    {
-                        "phone": b["worker_phone_masked"],
-                        "place": job["interview_place"],
-                        "at": job["interview_at"][11:16],
-                        "ticket": b["ticket"],
-                    }
-                )
-    calls.sort(key=lambda c: (c["at"], c["ticket"]))
+    lang = request_lang(request)
+    open_jobs = sorted(await store.list_jobs(market.id, status="open"), key=board_order)
+    today = await store.list_jobs(market.id)
     return {
         "market": market,
-        "jobs": jobs,
-        "calls": calls[:BOARD_CALLS],
+        "jobs": [board_job(j, market, state.taxonomy, state.gazetteer, lang) for j in open_jobs],
+        "calls": board_calls(today),
         "stats": await store.stats(market.id, store.today()),
-        "taxonomy": state.taxonomy,
-        "gazetteer": state.gazetteer,
+        "clock": clock_face(state.clock.now(), lang),
+        "poll_s": BOARD_POLL_S,
+        "page_s": BOARD_PAGE_S,
     }
 
 
 async def board(request: Request) -> Response:
     market = market_or_404(request)
+    lang = request.query_params.get("lang")
+    if lang in LANGS:
+        # A board is set up once with a fixed address: ?lang=en chooses its language
+        # through the usual cookie, then the board goes on at its plain address.
+        back = request.url_for("board", market=market.id).path
+        url = request.url_for("set_lang", lang=lang).include_query_params(next=back)
+        return RedirectResponse(f"{url.path}?{url.query}", status_code=303)
     ctx = await _board_context(request, market)
     if is_htmx(request):
         return render(request, "_board.html", ctx)
@@ -66,27 +199,22 @@ async def board(request: Request) -> Response:
 
 
 async def ops(request: Request) -> Response:
-    store = get_state(request).store
+    state = get_state(request)
+    store = state.store
     day = store.today()
     rows = [(m, await store.stats(m.id, day)) for m in MARKETS.values()]
-    totals: dict[str, float] = {
-        k: sum(int(s[k]) for _, s in rows)
-        for k in (
-            "jobs_posted",
-            "headcount_posted",
-            "checkins",
-            "offers",
-            "bookings",
-            "hired",
-            "no_shows",
-        )
-    }
+    totals: dict[str, float] = {k: sum(int(s[k]) for _, s in rows) for k in STAT_COLUMNS}
     totals["fill_rate"] = (
         round(totals["hired"] / totals["headcount_posted"], 4)
         if totals["headcount_posted"]
         else 0.0
     )
-    ctx = {"rows": rows, "day": day, "totals": totals}
+    ctx = {
+        "rows": rows,
+        "day": day,
+        "totals": totals,
+        "updated": state.clock.now().astimezone(TZ).strftime("%H:%M:%S"),
+    }
     if is_htmx(request):
         return render(request, "_ops_counts.html", ctx)
     return render(request, "ops.html", ctx)

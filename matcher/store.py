@@ -534,15 +534,28 @@ class Store:
         Daily counters, jobs and tickets stay for reports."""
         k = self.keys(market)
         now = self.clock.now()
-        now_ms = to_ms(now)
         removed = {"events": 0, "queue": 0, "offers": 0}
         days = self.settings.retention_days
+        # Stream ids carry the *server's* time, which need not be the app clock.
+        seconds, micros = await self.redis.time()
+        server_ms = int(seconds) * 1000 + int(micros) // 1000
         removed["events"] = int(
-            await self.redis.xtrim(k.events, minid=f"{now_ms - days * 86_400_000}-0")
+            await self.redis.xtrim(
+                k.events, minid=f"{server_ms - days * 86_400_000}-0", approximate=False
+            )
         )
-        # Queue entries are handled within seconds; two days covers any claim or retry.
+        # Queue entries are handled within seconds; two days covers any claim or retry,
+        # and nothing still pending or not yet delivered is ever trimmed.
+        cutoff = server_ms - 2 * 86_400_000
+        groups = await self.redis.xinfo_groups(k.queue) if await self.redis.exists(k.queue) else []
+        for group in groups:
+            delivered = str(group.get("last-delivered-id", "0-0"))
+            cutoff = min(cutoff, int(delivered.split("-")[0]))
+            pending = await self.redis.xpending(k.queue, str(group["name"]))
+            if pending.get("pending"):
+                cutoff = min(cutoff, int(str(pending["min"]).split("-")[0]))
         removed["queue"] = int(
-            await self.redis.xtrim(k.queue, minid=f"{now_ms - 2 * 86_400_000}-0")
+            await self.redis.xtrim(k.queue, minid=f"{cutoff}-0", approximate=False)
         )
         today = date.fromisoformat(day_key(now))
         for back in range(days, days + 8):

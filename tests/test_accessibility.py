@@ -1,0 +1,398 @@
+"""axe-core on every page, in Debian Chromium at 1080×1920 and 1920×1080.
+
+No page may have a ``serious`` or ``critical`` violation, and axe's color-contrast rule
+(4.5:1 for body text) must have run on each of them. axe is vendored
+(kiosk/static/vendor/axe-<version>.min.js) and loaded by these tests only, as an init
+script of the test browser: it bypasses the pages' CSP without weakening it and no app
+page ever references it.
+
+Which pages: ``PAGES`` (extend it freely; ``{job}`` and the like are filled in from
+data made through the JSON API, and the browser carries a session signed as the app
+signs it, so the worker's offers and the employer's own job show as they do to them),
+every same-site link found on those, and every screen of the worker and employer flows
+as a walker answers them one by one (``FLOWS``). Each page is checked at both sizes. A
+failure lists each violation as size, page, impact, rule id, selector and axe's message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from browser_support import (
+    LANDSCAPE,
+    PORTRAIT,
+    LiveServer,
+    launch_chromium,
+    live_server,
+    new_device,
+)
+from builders import at, checkin_body, job_body
+from conftest import API_TOKEN, TEST_DB, make_settings
+from itsdangerous import TimestampSigner
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from matcher.embedded import EmbeddedServer
+
+pytestmark = pytest.mark.browser
+
+VENDOR = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "vendor"
+AXE_FILES = sorted(VENDOR.glob("axe-*.min.js"))
+FAILING_IMPACTS = ("serious", "critical")
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+SESSION_COOKIE = "kz_session"  # kiosk.app's SessionMiddleware
+
+# The pages to check, by name. Extend freely; placeholders come from ``Site.ids``.
+# Each must answer 200 (after redirects) unless listed in ``STATUS``.
+PAGES: list[tuple[str, str]] = [
+    ("market picker", "/"),
+    ("kiosk home", "/m/kaili/"),
+    ("worker check-in", "/m/kaili/worker"),
+    ("employer post", "/m/kaili/employer"),
+    ("hall board", "/m/kaili/board"),
+    ("operators", "/ops/"),
+    ("worker offers", "/m/kaili/worker/offers"),
+    ("ticket", "/m/kaili/tickets/{ticket}?k={ticket_key}"),
+    ("employer job, owner's view", "/m/kaili/jobs/{own_job}"),
+    ("employer job, public view", "/m/kaili/jobs/{job}"),
+    ("page not found", "/m/nowhere/"),
+    ("kiosk home in English", "/lang/en?next=/m/kaili/"),
+    ("back to Chinese", "/lang/zh?next=/"),
+]
+STATUS = {"/m/nowhere/": 404}
+VIEWPORTS = {"1080x1920": PORTRAIT, "1920x1080": LANDSCAPE}
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    start: str
+    end: str  # where the flow is done (a pattern of the address)
+    phone: str
+
+
+# Flows walked screen by screen from their first page, with the phone typed in.
+FLOWS = [
+    Flow("worker flow", "/m/kaili/worker", r"/worker/offers$", "13911112222"),
+    Flow("employer flow", "/m/kaili/employer", r"/jobs/\w+$", "13833334444"),
+]
+MAX_FLOW_SCREENS = 14
+MAX_DISCOVERED = 12
+# Links worth following: this market's pages and the operators' page.
+FOLLOW = re.compile(r"^/(m/kaili/.*|ops/.*)?$")
+SKIP = re.compile(r"^/(lang|static|api)/")
+
+_RUN_AXE = """
+async () => {
+  // Live regions poll every few seconds: hold them still while axe looks.
+  if (!window.__kzHeld) {
+    document.addEventListener("htmx:beforeRequest", e => e.preventDefault(), true);
+    window.__kzHeld = true;
+  }
+  // Fonts, two frames of layout after a resize, and the board's refit.
+  await document.fonts.ready;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const board = document.getElementById("board");
+  for (let i = 0; board && !board.dataset.fitted && i < 100; i++) {
+    await new Promise(r => setTimeout(r, 20));
+  }
+  const r = await axe.run(document, {
+    rules: {"color-contrast": {enabled: true}},
+    resultTypes: ["violations"],
+    // Preloading serves only the experimental css-orientation-lock (off by default) and
+    // audio/video, which no page has: skipping it halves the time of a run.
+    preload: false,
+  });
+  return {
+    violations: r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map(n => ({target: n.target.join(" "), impact: n.impact,
+                                summary: (n.failureSummary || "").replace(/\\s+/g, " ")})),
+    })),
+    contrastRan: [...r.passes, ...r.violations, ...r.incomplete]
+      .some(x => x.id === "color-contrast"),
+  };
+}
+"""
+
+_ANSWER = """
+(phone) => {
+  for (const el of document.querySelectorAll("input[name*=phone]")) {
+    if (!el.value) el.value = phone;
+  }
+  for (const el of document.querySelectorAll("input[type=text][required], textarea[required]")) {
+    if (!el.value) el.value = "招两个搬砖的小工";
+  }
+  // A choice in every group of tiles that has none yet.
+  const groups = {};
+  for (const el of document.querySelectorAll("input[type=radio], input[type=checkbox]")) {
+    (groups[el.name] = groups[el.name] || []).push(el);
+  }
+  for (const els of Object.values(groups)) {
+    const first = els.find(e => !e.disabled);
+    if (first && !els.some(e => e.checked)) first.checked = true;
+  }
+}
+"""
+
+_LINKS = """
+() => [...document.querySelectorAll("a[href]")]
+  .map(a => new URL(a.getAttribute("href"), location.href))
+  .filter(u => u.origin === location.origin)
+  .map(u => u.pathname + u.search)
+"""
+
+
+@dataclass
+class Report:
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        sizes = " and ".join(VIEWPORTS)
+        lines = [f"axe {AXE_FILES[0].name} on {len(self.checked)} pages, each at {sizes}:"]
+        lines += [f"  {c}" for c in self.checked]
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += self.problems
+        return "\n".join(lines)
+
+
+@dataclass
+class Site:
+    server: LiveServer
+    ids: dict[str, str]
+    session: str  # a signed session: the checked-in worker, the employer's own job
+
+
+def test_axe_is_vendored_with_its_licence() -> None:
+    assert len(AXE_FILES) == 1, AXE_FILES
+    version = re.fullmatch(r"axe-(\d+\.\d+\.\d+)\.min\.js", AXE_FILES[0].name)
+    assert version, AXE_FILES[0].name
+    head = AXE_FILES[0].read_text(encoding="utf-8")[:200]
+    assert head.startswith(f"/*! axe v{version.group(1)}"), head
+    assert "Mozilla Public" in (VENDOR / "axe-LICENSE.txt").read_text(encoding="utf-8")
+    # Tests load it; no app page does.
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for page in templates.glob("*.html"):
+        assert "axe" not in page.read_text(encoding="utf-8"), page.name
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = launch_chromium(playwright)
+    yield b
+    b.close()
+
+
+def _api(context: BrowserContext, method: str, path: str, body: Any = None) -> Any:
+    r = context.request.fetch(
+        f"/api/v1/markets/kaili{path}", method=method, data=body, headers=AUTH
+    )
+    assert r.ok, f"{method} {path}: {r.status} {r.text()}"
+    return r.json()
+
+
+def _pending_offer(context: BrowserContext, worker_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        offers = _api(context, "GET", f"/workers/{worker_id}/offers")
+        pending = [o for o in offers if o["status"] == "pending"]
+        if pending:
+            return dict(pending[0])
+        time.sleep(0.05)
+    raise AssertionError(f"the matcher made no offer to {worker_id}")
+
+
+def _signed_session(secret: str, data: dict[str, Any]) -> str:
+    """What Starlette's SessionMiddleware would set after these people used the kiosk."""
+    raw = base64.b64encode(json.dumps(data).encode("utf-8"))
+    return TimestampSigner(secret).sign(raw).decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(
+    browser: Browser, embedded_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The app with something on every page: an open job with a pending offer to a
+    checked-in worker, and an employer's job with a booked worker (the ticket)."""
+    data_dir = tmp_path_factory.mktemp("a11y")
+    with live_server(f"{embedded_server.url}?db={TEST_DB}", data_dir) as server:
+        context = new_device(browser, server.url, LANDSCAPE)
+        job = _api(context, "POST", "/jobs", job_body(headcount=3, interview_at=at("09:40")))
+        own = _api(
+            context,
+            "POST",
+            "/jobs",
+            job_body(title="砌墙师傅", skills=["bricklayer"], interview_place="2号洽谈桌"),
+        )
+        waiting = _api(context, "POST", "/checkins", checkin_body(1))
+        booked = _api(context, "POST", "/checkins", checkin_body(2, skills=["bricklayer"]))
+        offer = _pending_offer(context, booked["worker_id"])
+        ticket = _api(context, "POST", f"/offers/{offer['id']}/accept")["ticket"]
+        _pending_offer(context, waiting["worker_id"])
+        context.close()
+        secret = make_settings(server.redis_url, data_dir).secret
+        session = {"worker:kaili": waiting["worker_id"], "jobs": [own["id"]]}
+        yield Site(
+            server=server,
+            ids={
+                "job": job["id"],
+                "own_job": own["id"],
+                "ticket": ticket["ref"],
+                "ticket_key": offer["id"],
+            },
+            session=_signed_session(secret, session),
+        )
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _check(page: Page, name: str, report: Report) -> None:
+    """axe on the page as it stands, at each screen size; problems go to the report."""
+    report.checked.append(f"{name} {_path(page.url)}")
+    for size_name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        result: dict[str, Any] = page.evaluate(_RUN_AXE)
+        where = f"[{size_name}] {name} {_path(page.url)}"
+        if not result["contrastRan"]:
+            report.problems.append(f"{where}: color-contrast did not run")
+        for v in result["violations"]:
+            if v["impact"] not in FAILING_IMPACTS:
+                continue
+            report.problems.append(f"{where}\n  {v['impact']} {v['id']}: {v['help']}")
+            report.problems += [f"    {n['target']}\n      {n['summary']}" for n in v["nodes"]]
+
+
+def _screen_key(page: Page) -> str:
+    """A flow screen: its address, question and whether it can go on (the skills screen
+    comes back with the chosen skills and a "next" button)."""
+    state = page.evaluate(
+        "() => [document.querySelector('h1')?.textContent.trim(),"
+        " !!document.querySelector('.btn-next')].join(' ')"
+    )
+    return f"{_path(page.url)} {state}"
+
+
+def _advance(page: Page, start: str) -> bool:
+    """Press what moves the screen on: its primary button, else its first tile."""
+    for selector in (
+        ".btn-next",
+        "form:not(.quit) button[type=submit].btn-primary",
+        "main form:not(.quit) button[type=submit].tile-btn",
+        f"main a.tile-btn[href^='{start}/']",
+    ):
+        target = page.locator(selector).first
+        if target.count():
+            target.click()
+            return True
+    return False
+
+
+def _walk(page: Page, name: str, flow: Flow, report: Report, checked: set[str]) -> int:
+    """Answer a flow's screens one by one (the phone number, the first choice of every
+    group), pressing on each time; axe on every screen reached not checked before."""
+    page.goto(flow.start)
+    seen: set[str] = set()
+    for _ in range(MAX_FLOW_SCREENS):
+        key = _screen_key(page)
+        if key in seen:
+            report.notes.append(f"{name} stopped at {_path(page.url)}: came back to it")
+            break
+        seen.add(key)
+        if key not in checked:
+            checked.add(key)
+            _check(page, f"{name} screen", report)
+        if re.search(flow.end, page.url):
+            break
+        page.evaluate(_ANSWER, flow.phone)
+        before = page.url
+        if not _advance(page, flow.start):
+            report.notes.append(f"{name} stopped at {_path(before)}: nothing to press")
+            break
+
+        def moved(url: str, before: str = before) -> bool:
+            return url != before
+
+        try:
+            page.wait_for_url(moved, timeout=3000)
+        except PlaywrightTimeout:
+            page.wait_for_load_state()
+            _check(page, f"{name} screen after a refused answer", report)
+            report.notes.append(f"{name} stopped at {_path(before)}: the answer was refused")
+            break
+    else:
+        report.notes.append(f"{name} stopped after {MAX_FLOW_SCREENS} screens")
+    return len(seen)
+
+
+def test_no_serious_violations_anywhere(browser: Browser, site: Site) -> None:
+    report = Report()
+    contexts: list[BrowserContext] = []
+
+    def device() -> Page:
+        context = new_device(browser, site.server.url, PORTRAIT)
+        context.add_init_script(path=str(AXE_FILES[0]))
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        page = device()
+        page.context.add_cookies(
+            [{"name": SESSION_COOKIE, "value": site.session, "url": site.server.url}]
+        )
+        visited: set[str] = set()
+        screens: set[str] = set()  # flow screens checked already
+        found: list[str] = []
+
+        def visit(name: str, path: str) -> None:
+            response = page.goto(path)
+            status = response.status if response is not None else 0
+            if status != STATUS.get(path, 200):
+                report.problems.append(f"{name} {path}: HTTP {status}")
+            # The same page in another language is another page.
+            landed = page.evaluate("document.documentElement.lang") + " " + urlsplit(page.url).path
+            if landed in visited:
+                return
+            visited.add(landed)
+            screens.add(_screen_key(page))
+            _check(page, name, report)
+            for link in page.evaluate(_LINKS):
+                if FOLLOW.match(urlsplit(link).path) and not SKIP.match(link):
+                    found.append(link)
+
+        for name, path in PAGES:
+            visit(name, path.format(**site.ids))
+        known = {key.split(" ", 1)[1] for key in visited}
+        extra = [p for p in dict.fromkeys(found) if urlsplit(p).path not in known]
+        for path in extra[:MAX_DISCOVERED]:
+            visit("linked from a page above", path)
+        for flow in FLOWS:
+            count = _walk(device(), flow.name, flow, report, screens)
+            report.notes.append(f"{flow.name}: {count} screens")
+    except PlaywrightError as exc:  # a page that broke the walk is a finding too
+        report.problems.append(f"browser error: {exc}")
+    finally:
+        for context in contexts:
+            context.close()
+    print(report.text())
+    assert not report.problems, report.text()
