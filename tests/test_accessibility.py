@@ -92,8 +92,9 @@ MAX_DISCOVERED = 12
 FOLLOW = re.compile(r"^/(m/kaili/.*|ops/.*)?$")
 SKIP = re.compile(r"^/(lang|static|api)/")
 
-_RUN_AXE = """
-async () => {
+# Started in both screens' pages at once (each its own renderer), collected after.
+_START_AXE = """
+() => { window.__kzAxe = (async () => {
   // Live regions poll every few seconds: hold them still while axe looks.
   if (!window.__kzHeld) {
     document.addEventListener("htmx:beforeRequest", e => e.preventDefault(), true);
@@ -122,7 +123,7 @@ async () => {
     contrastRan: [...r.passes, ...r.violations, ...r.incomplete]
       .some(x => x.id === "color-contrast"),
   };
-}
+})(); }
 """
 
 _ANSWER = """
@@ -267,13 +268,31 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _check(page: Page, name: str, report: Report) -> None:
-    """axe on the page as it stands, at each screen size; problems go to the report."""
-    report.checked.append(f"{name} {_path(page.url)}")
-    for size_name, size in VIEWPORTS.items():
-        page.set_viewport_size(size)
-        result: dict[str, Any] = page.evaluate(_RUN_AXE)
-        where = f"[{size_name}] {name} {_path(page.url)}"
+@dataclass
+class Device:
+    """One screen size: its own browser context (cookies, session) and page."""
+
+    size: str
+    page: Page
+
+
+def _load(devices: list[Device], path: str | None = None) -> None:
+    """Both screens load (the same address, or where their last press took them)."""
+    if path is not None:
+        for d in devices:
+            d.page.goto(path, wait_until="commit")
+    for d in devices:
+        d.page.wait_for_load_state()
+
+
+def _check(devices: list[Device], name: str, report: Report) -> None:
+    """axe on each screen's page as it stands, the runs side by side; problems go to the
+    report."""
+    for d in devices:
+        d.page.evaluate(_START_AXE)
+    for d in devices:
+        result: dict[str, Any] = d.page.evaluate("window.__kzAxe")
+        where = f"[{d.size}] {name} {_path(d.page.url)}"
         if not result["contrastRan"]:
             report.problems.append(f"{where}: color-contrast did not run")
         for v in result["violations"]:
@@ -281,6 +300,7 @@ def _check(page: Page, name: str, report: Report) -> None:
                 continue
             report.problems.append(f"{where}\n  {v['impact']} {v['id']}: {v['help']}")
             report.problems += [f"    {n['target']}\n      {n['summary']}" for n in v["nodes"]]
+    report.checked.append(f"{name} {_path(devices[0].page.url)}")
 
 
 def _screen_key(page: Page) -> str:
@@ -308,75 +328,98 @@ def _advance(page: Page, start: str) -> bool:
     return False
 
 
-def _walk(page: Page, name: str, flow: Flow, report: Report, checked: set[str]) -> int:
-    """Answer a flow's screens one by one (the phone number, the first choice of every
-    group), pressing on each time; axe on every screen reached not checked before."""
-    page.goto(flow.start)
-    seen: set[str] = set()
+def _walk(devices: list[Device], flow: Flow, report: Report, checked: set[str]) -> int:
+    """Answer a flow's screens one by one on both screens (the phone number, the first
+    choice of every group), pressing on each time; axe on every screen reached that was
+    not checked before. Returns how many screens the first screen size went through."""
+    _load(devices, flow.start)
+    walking = list(devices)
+    seen: dict[str, set[str]] = {d.size: set() for d in devices}
     for _ in range(MAX_FLOW_SCREENS):
-        key = _screen_key(page)
-        if key in seen:
-            report.notes.append(f"{name} stopped at {_path(page.url)}: came back to it")
-            break
-        seen.add(key)
-        if key not in checked:
-            checked.add(key)
-            _check(page, f"{name} screen", report)
-        if re.search(flow.end, page.url):
-            break
-        page.evaluate(_ANSWER, flow.phone)
-        before = page.url
-        if not _advance(page, flow.start):
-            report.notes.append(f"{name} stopped at {_path(before)}: nothing to press")
-            break
+        fresh = []
+        for d in list(walking):
+            key = _screen_key(d.page)
+            if key in seen[d.size]:
+                report.notes.append(f"{flow.name} stopped at {_path(d.page.url)}: came back")
+                walking.remove(d)
+            else:
+                seen[d.size].add(key)
+                if f"{d.size} {key}" not in checked:
+                    checked.add(f"{d.size} {key}")
+                    fresh.append(d)
+        if fresh:
+            _check(fresh, f"{flow.name} screen", report)
+        walking = [d for d in walking if not re.search(flow.end, d.page.url)]
+        pressed: list[tuple[Device, str]] = []
+        for d in walking:
+            d.page.evaluate(_ANSWER, flow.phone)
+            before = d.page.url
+            if _advance(d.page, flow.start):
+                pressed.append((d, before))
+            else:
+                report.notes.append(f"{flow.name} stopped at {_path(before)}: nothing to press")
+        walking = []
+        for d, before in pressed:
 
-        def moved(url: str, before: str = before) -> bool:
-            return url != before
+            def moved(url: str, before: str = before) -> bool:
+                return url != before
 
-        try:
-            page.wait_for_url(moved, timeout=3000)
-        except PlaywrightTimeout:
-            page.wait_for_load_state()
-            _check(page, f"{name} screen after a refused answer", report)
-            report.notes.append(f"{name} stopped at {_path(before)}: the answer was refused")
+            try:
+                d.page.wait_for_url(moved, timeout=3000)
+                walking.append(d)
+            except PlaywrightTimeout:
+                d.page.wait_for_load_state()
+                _check([d], f"{flow.name} screen after a refused answer", report)
+                report.notes.append(f"{flow.name} stopped at {_path(before)}: answer refused")
+        _load(walking)
+        if not walking:
             break
     else:
-        report.notes.append(f"{name} stopped after {MAX_FLOW_SCREENS} screens")
-    return len(seen)
+        report.notes.append(f"{flow.name} stopped after {MAX_FLOW_SCREENS} screens")
+    return len(seen[devices[0].size])
 
 
 def test_no_serious_violations_anywhere(browser: Browser, site: Site) -> None:
     report = Report()
     contexts: list[BrowserContext] = []
 
-    def device() -> Page:
-        context = new_device(browser, site.server.url, PORTRAIT)
-        context.add_init_script(path=str(AXE_FILES[0]))
-        contexts.append(context)
-        return context.new_page()
+    def devices() -> list[Device]:
+        """A fresh pair of screens: 1080×1920 and 1920×1080."""
+        pair = []
+        for size, viewport in VIEWPORTS.items():
+            context = new_device(browser, site.server.url, viewport)
+            context.add_init_script(path=str(AXE_FILES[0]))
+            contexts.append(context)
+            pair.append(Device(size, context.new_page()))
+        return pair
 
     try:
-        page = device()
-        page.context.add_cookies(
-            [{"name": SESSION_COOKIE, "value": site.session, "url": site.server.url}]
-        )
+        screens = devices()
+        for d in screens:
+            d.page.context.add_cookies(
+                [{"name": SESSION_COOKIE, "value": site.session, "url": site.server.url}]
+            )
+        first = screens[0].page
         visited: set[str] = set()
-        screens: set[str] = set()  # flow screens checked already
+        checked: set[str] = set()  # flow screens checked already, by size
         found: list[str] = []
 
         def visit(name: str, path: str) -> None:
-            response = page.goto(path)
-            status = response.status if response is not None else 0
+            responses = [d.page.goto(path, wait_until="commit") for d in screens]
+            _load(screens)
+            status = responses[0].status if responses[0] is not None else 0
             if status != STATUS.get(path, 200):
                 report.problems.append(f"{name} {path}: HTTP {status}")
             # The same page in another language is another page.
-            landed = page.evaluate("document.documentElement.lang") + " " + urlsplit(page.url).path
+            landed = (
+                first.evaluate("document.documentElement.lang") + " " + urlsplit(first.url).path
+            )
             if landed in visited:
                 return
             visited.add(landed)
-            screens.add(_screen_key(page))
-            _check(page, name, report)
-            for link in page.evaluate(_LINKS):
+            checked.update(f"{d.size} {_screen_key(d.page)}" for d in screens)
+            _check(screens, name, report)
+            for link in first.evaluate(_LINKS):
                 if FOLLOW.match(urlsplit(link).path) and not SKIP.match(link):
                     found.append(link)
 
@@ -387,7 +430,7 @@ def test_no_serious_violations_anywhere(browser: Browser, site: Site) -> None:
         for path in extra[:MAX_DISCOVERED]:
             visit("linked from a page above", path)
         for flow in FLOWS:
-            count = _walk(device(), flow.name, flow, report, screens)
+            count = _walk(devices(), flow, report, checked)
             report.notes.append(f"{flow.name}: {count} screens")
     except PlaywrightError as exc:  # a page that broke the walk is a finding too
         report.problems.append(f"browser error: {exc}")
