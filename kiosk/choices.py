@@ -6,6 +6,7 @@ a county's townships) are cut into pages.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -147,9 +148,10 @@ def parse_delta(raw: str) -> tuple[str, float]:
     """A stepper's −/+ sent without script: ``"wage:-10"`` → ``("wage", -10.0)``."""
     name, _, amount = raw.partition(":")
     try:
-        return name, float(amount)
+        value = float(amount)
     except ValueError:
         return name, 0.0
+    return name, value if math.isfinite(value) else 0.0
 
 
 def money(value: float) -> str:

@@ -1,15 +1,14 @@
 """The employer's side (我要招工): post a same-day job one question at a time, at the
 kiosk or on a phone, then watch it fill and record outcomes.
 
-Screens: phone → what work → how many → pay → where → work hours → interview →
-meals/transport/tools → review → post. Times are today only, on quarter hours, from
-the app's clock.
+Screens: phone → (today's jobs of this number) → what work → how many → pay → where →
+work hours → interview → meals/transport/tools → review → post. The screens after the
+work is chosen are in ``kiosk.posting_steps``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from datetime import datetime, time
 from typing import Any
@@ -18,44 +17,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk import htmx
-from kiosk.choices import (
-    LAST_MINUTE,
-    MAX_CHOICES,
-    TIME_STEP,
-    clamp_time,
-    earliest,
-    headcount_in,
-    hhmm,
-    minutes,
-    money,
-    parse_delta,
-    skill_icon,
-    step_value,
-)
+from kiosk import htmx, posting_steps
+from kiosk.choices import MAX_CHOICES, headcount_in, skill_icon
 from kiosk.flow import JobAnswers, done_result, remember_done
 from kiosk.pages import FORM_ID_FIELD, market_or_404, render
+from kiosk.posting_steps import HEADCOUNT_MAX, ONSITE, default_times, desk_name, title_of
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, clean_text, parse_job
 from matcher.clock import TZ, local_day
 from matcher.markets import Market
 from matcher.records import employer_id_for
-from matcher.screening import day_floor, hourly_floor
 from matcher.scripts import ScriptError
 
-FLAGS = ("meals", "transport", "tools")
 MAX_OWNED_JOBS = 20
-HEADCOUNT_TILES = tuple(range(1, 11))
-HEADCOUNT_MAX = 50
-UNITS = ("day", "hour", "piece")
-# Per unit: the default, the small and big steps, the bounds (validation's maximum).
-PAY = {
-    "day": (200.0, 10.0, 50.0, 10.0, 3000.0),
-    "hour": (25.0, 1.0, 5.0, 1.0, 300.0),
-    "piece": (5.0, 0.5, 5.0, 0.5, 10000.0),
-}
-ONSITE = "干活现场"
 FIELD_STEP = {
     "title": "say",
     "skills": "skills",
@@ -69,21 +44,6 @@ FIELD_STEP = {
     "interview_place": "interview",
     "employer_phone": "phone",
 }
-
-
-def desk_name(n: int) -> str:
-    return f"{n}号洽谈桌"
-
-
-def default_times(now: datetime) -> tuple[str, str, str]:
-    """Start an hour from now on the half hour (time to interview first), work eight
-    hours, interview half an hour before the start; never before now, never past
-    today."""
-    first = earliest(now)
-    start = min(-(-(now.hour * 60 + now.minute + 60) // 30) * 30, LAST_MINUTE)
-    end = min(start + 8 * 60, LAST_MINUTE)
-    interview = min(max(first, start - 30), start)
-    return hhmm(start), hhmm(end), hhmm(interview)
 
 
 async def _least_busy_desk(request: Request, market: Market) -> int:
@@ -146,220 +106,6 @@ FLOW = FlowDef(
 )
 
 
-def _number(raw: object, default: float) -> float:
-    try:
-        return float(str(raw))
-    except ValueError:
-        return default
-
-
-async def headcount_step(
-    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
-) -> Response:
-    if request.method == "POST":
-        form = await request.form()
-        delta = form.get("delta")
-        if isinstance(delta, str):
-            answers.headcount = int(
-                step_value(answers.headcount, parse_delta(delta)[1], 1, HEADCOUNT_MAX)
-            )
-            answers.save(request, market.id)
-            return flow.go(request, market, "headcount", more=1)
-        value = int(step_value(_number(form.get("headcount"), 1), 0, 1, HEADCOUNT_MAX))
-        answers.headcount = value
-        answers.save(request, market.id)
-        return flow.go(request, market, flow.next_of("headcount", answers))
-    more = request.query_params.get("more") == "1" or answers.headcount > len(HEADCOUNT_TILES)
-    return screen(
-        request,
-        flow,
-        market,
-        answers,
-        "headcount",
-        "employer_headcount.html",
-        tiles=HEADCOUNT_TILES,
-        more=more,
-        headcount_max=HEADCOUNT_MAX,
-    )
-
-
-async def pay_step(
-    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
-) -> Response:
-    if request.method == "POST":
-        form = await request.form()
-        unit = form.get("unit")
-        if isinstance(unit, str) and unit in UNITS and unit != answers.unit:
-            # A day's pay is no hour's pay: a new unit starts from its own default.
-            answers.unit, answers.wage = unit, PAY[unit][0]
-            answers.save(request, market.id)
-            return flow.go(request, market, "pay")
-        low, high = _pay_bounds(market, answers.unit)
-        delta = form.get("delta")
-        if isinstance(delta, str):
-            answers.wage = step_value(answers.wage, parse_delta(delta)[1], low, high)
-            answers.save(request, market.id)
-            return flow.go(request, market, "pay")
-        answers.wage = step_value(_number(form.get("wage"), answers.wage), 0, low, high)
-        answers.save(request, market.id)
-        return flow.go(request, market, flow.next_of("pay", answers))
-    _, small, big, _, _ = PAY[answers.unit]
-    low, high = _pay_bounds(market, answers.unit)
-    answers.wage = step_value(answers.wage, 0, low, high)
-    return screen(
-        request,
-        flow,
-        market,
-        answers,
-        "pay",
-        "employer_pay.html",
-        units=UNITS,
-        wage_shown=money(answers.wage),
-        deltas=[(money(small), money(small)), (money(big), money(big))],
-        low=money(low),
-        high=money(high),
-    )
-
-
-def _pay_bounds(market: Market, unit: str) -> tuple[float, float]:
-    """The stepper never goes below the market's minimum wage (rounded up to a step)."""
-    _, small, _, low, high = PAY[unit]
-    floor = {"day": day_floor, "hour": hourly_floor}.get(unit)
-    if floor is not None:
-        low = max(low, math.ceil(floor(market.wage_class) / small) * small)
-    return low, high
-
-
-def _adjust_time(value: str, delta: float, now: datetime) -> str:
-    return hhmm(clamp_time((minutes(value) or earliest(now)) + int(delta), now))
-
-
-def _time_field(raw: object, fallback: str, now: datetime) -> str:
-    value = minutes(str(raw or ""))
-    if value is None:
-        return fallback
-    return hhmm(clamp_time(value - value % TIME_STEP, now))
-
-
-async def time_step(
-    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
-) -> Response:
-    now = get_state(request).clock.now()
-    if request.method == "POST":
-        form = await request.form()
-        answers.start = _time_field(form.get("start"), answers.start, now)
-        answers.end = _time_field(form.get("end"), answers.end, now)
-        delta = form.get("delta")
-        if isinstance(delta, str):
-            name, amount = parse_delta(delta)
-            if name in ("start", "end"):
-                setattr(answers, name, _adjust_time(getattr(answers, name), amount, now))
-            answers.save(request, market.id)
-            return flow.go(request, market, "time")
-        if (minutes(answers.end) or 0) <= (minutes(answers.start) or 0):
-            answers.fail("err.end_before_start")
-            answers.save(request, market.id)
-            return flow.go(request, market, "time")
-        start = minutes(answers.start) or earliest(now)
-        if not answers.interview_set or (minutes(answers.interview) or 0) > start:
-            answers.interview = hhmm(min(max(earliest(now), start - 30), start))
-            answers.interview_set = False
-        answers.save(request, market.id)
-        return flow.go(request, market, flow.next_of("time", answers))
-    return screen(
-        request,
-        flow,
-        market,
-        answers,
-        "time",
-        "employer_time.html",
-        first=hhmm(earliest(now)),
-        last=hhmm(LAST_MINUTE),
-    )
-
-
-async def interview_step(
-    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
-) -> Response:
-    now = get_state(request).clock.now()
-    if request.method == "POST":
-        form = await request.form()
-        answers.interview = _time_field(form.get("interview"), answers.interview, now)
-        answers.desk = int(step_value(_number(form.get("desk"), answers.desk), 0, 1, market.desks))
-        place = form.get("place")
-        if place in ("desk", "onsite"):
-            answers.onsite = place == "onsite"
-        delta = form.get("delta")
-        if isinstance(delta, str):
-            name, amount = parse_delta(delta)
-            if name == "interview":
-                answers.interview = _adjust_time(answers.interview, amount, now)
-            elif name == "desk":
-                answers.desk = int(step_value(answers.desk, amount, 1, market.desks))
-            answers.save(request, market.id)
-            return flow.go(request, market, "interview")
-        if (minutes(answers.interview) or 0) > (minutes(answers.start) or 0):
-            answers.fail("err.interview_after_start")
-            answers.save(request, market.id)
-            return flow.go(request, market, "interview")
-        answers.interview_set = True
-        answers.save(request, market.id)
-        return flow.go(request, market, flow.next_of("interview", answers))
-    return screen(
-        request,
-        flow,
-        market,
-        answers,
-        "interview",
-        "employer_interview.html",
-        first=hhmm(earliest(now)),
-        last=answers.start,
-        desk_label=desk_name(answers.desk),
-    )
-
-
-async def extras_step(
-    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
-) -> Response:
-    if request.method == "POST":
-        form = await request.form()
-        for flag in FLAGS:
-            setattr(answers, flag, flag in form)
-        answers.save(request, market.id)
-        return flow.go(request, market, flow.next_of("extras", answers))
-    return screen(request, flow, market, answers, "extras", "employer_extras.html", flags=FLAGS)
-
-
-def _title(request: Request, answers: JobAnswers) -> str:
-    """The job's one line: what the employer said, or the trades they picked."""
-    if answers.text.strip():
-        return answers.text.strip()[:60]
-    tax = get_state(request).taxonomy
-    return "、".join(s.name_zh for sid in answers.skills if (s := tax.get(sid)))[:60]
-
-
-async def review_step(
-    request: Request, flow: FlowDef, market: Market, answers: JobAnswers
-) -> Response:
-    state = get_state(request)
-    tax = state.taxonomy
-    skills = [s for sid in answers.skills if (s := tax.get(sid)) is not None]
-    place = state.gazetteer.get(answers.township)
-    return screen(
-        request,
-        flow,
-        market,
-        answers,
-        "review",
-        "employer_review.html",
-        skills=skills,
-        title=_title(request, answers),
-        place=place,
-        interview_place=ONSITE if answers.onsite else desk_name(answers.desk),
-        flags=FLAGS,
-    )
-
-
 async def mine_step(
     request: Request, flow: FlowDef, market: Market, answers: JobAnswers
 ) -> Response:
@@ -378,15 +124,7 @@ async def mine_step(
     return screen(request, flow, market, answers, "mine", "employer_mine.html", jobs=jobs)
 
 
-STEPS: dict[str, Any] = {
-    "mine": mine_step,
-    "headcount": headcount_step,
-    "pay": pay_step,
-    "time": time_step,
-    "interview": interview_step,
-    "extras": extras_step,
-    "review": review_step,
-}
+STEPS: dict[str, Any] = {**posting_steps.STEPS, "mine": mine_step}
 
 
 async def start(request: Request) -> Response:
@@ -409,7 +147,7 @@ def _today_at(value: str, now: datetime) -> str:
 def job_body(request: Request, market: Market, answers: JobAnswers) -> dict[str, Any]:
     now = get_state(request).clock.now()
     body: dict[str, Any] = {
-        "title": _title(request, answers),
+        "title": title_of(request, answers),
         "headcount": answers.headcount,
         "wage_yuan": answers.wage,
         "wage_unit": answers.unit,
@@ -563,4 +301,4 @@ routes = [
     Route("/m/{market}/jobs/{job_id}/cancel", cancel, methods=["POST"], name="job_cancel"),
 ]
 
-__all__ = ["default_times", "routes"]
+__all__ = ["routes"]

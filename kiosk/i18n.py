@@ -334,7 +334,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "employer.name_optional": ("怎么称呼您? (可不填)", "Your name (optional)"),
     "employer.name_placeholder": ("比如: 王师傅", "e.g. Mr Wang"),
-    "employer.posted": ("已发布, 正在找人", "Posted: finding workers"),
     "ask.mine": ("您今天发过这些招工, 要看哪个?", "You posted these today. Which one?"),
     "employer.n_booked": ("已约 {n} 人", "{n} booked"),
     "employer.post_another": ("再招一批人", "Post another job"),

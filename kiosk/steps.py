@@ -35,7 +35,6 @@ from kiosk.templating import request_lang
 from kiosk.validation import PHONE_RE, normalise_phone
 from matcher.markets import Market
 
-Handler = Callable[[Request, Market, Any], Awaitable[Response]]
 _DIGITS = re.compile(r"\D")
 
 

@@ -148,7 +148,7 @@ async def step(request: Request) -> Response:
 def _wage(raw: object, default: int) -> int:
     try:
         value = int(float(str(raw)))
-    except ValueError:
+    except (ValueError, OverflowError):
         return default
     return int(step_value(value, 0, 0, WAGE_MAX))
 

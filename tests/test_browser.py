@@ -496,6 +496,14 @@ def test_spoken_prompts_where_a_voice_exists(device: Device) -> None:
     page.locator("a[data-category=services]").tap()
     tile(page, "保洁").tap()
     assert page.evaluate("window.__spoken")[-1] == "保洁"
+    # Each screen says its question when it opens (where the browser lets it).
+    page.locator(".btn-back").tap()
+    page.locator("a.tile-say").tap()
+    page.locator("#say-text").fill("xg")
+    page.locator(".btn-next").tap()
+    expect(page.locator("h1")).to_have_text("您是说 小工 吗?")
+    assert page.evaluate("window.__spoken")[-1].startswith("您是说 小工 吗?")
+    shot(page, "employer-did-you-mean-landscape.png")
     # No voice at all (this Chromium has none), or no speech API: no button, no error.
     for init in ("", "delete window.speechSynthesis;"):
         quiet = device(PORTRAIT)
@@ -505,6 +513,33 @@ def test_spoken_prompts_where_a_voice_exists(device: Device) -> None:
         expect(quiet.locator("button[data-listen]")).to_be_hidden()
         quiet.locator(".key[data-key='1']").tap()
         expect(quiet.locator("#phone")).to_have_value("1")
+
+
+def test_returning_worker_checks_in_with_one_tap(device: Device) -> None:
+    page = device(LANDSCAPE)
+    for path, form in [
+        ("/m/kaili/worker", {"phone": WORKER_PHONE}),
+        ("/m/kaili/worker/skill", {"cat": "construction", "skills": "bricklayer", "go": "done"}),
+        ("/m/kaili/worker/place", {"township": "522601101"}),
+        ("/m/kaili/worker/reach", {"reach": "township"}),
+    ]:
+        assert page.request.post(path, form=form).ok, path
+    page.goto("/m/kaili/worker/wage")
+    page.locator(".btn-next").tap()
+    expect(page).to_have_url(re.compile(r"/worker/offers$"))
+    page.locator(".btn-quit").tap()
+    expect(page).to_have_url(re.compile(r"/m/kaili/$"))
+    # The next day, or later today: the number, then one tap.
+    page.locator("a.door-worker").tap()
+    keypad(page, WORKER_PHONE)
+    page.locator(".btn-next").tap()
+    expect(page.locator("h1")).to_have_text("上次: 泥瓦工, 舟溪镇 — 今天一样吗?")
+    problems = screen_problems(page, LANDSCAPE)
+    assert not problems, problems
+    shot(page, "worker-same-landscape.png")
+    page.locator("#same-yes").tap()
+    expect(page).to_have_url(re.compile(r"/worker/offers$"))
+    expect(page.locator(".status-card .phone")).to_have_text(WORKER_MASKED)
 
 
 _PRESS = """

@@ -303,3 +303,34 @@ async def test_a_new_number_starts_over(client: Client) -> None:
     assert s.one("input[name=phone]")["value"] == PHONE  # back to the first screen: kept
     s = await press(client, s, "button.btn-next", fill={"phone": "13900000009"})
     assert s.page.select(".chip") == []
+
+
+JUNK = ["nan", "", "1e309", "-inf", "\x00<x>", "9" * 400]
+
+
+async def test_junk_in_any_field_of_any_screen_is_never_a_server_error(client: Client) -> None:
+    """Forged or garbled posts (a broken scanner, a script) get a screen back, not a 500."""
+    from flow_support import employer_posts
+
+    await employer_posts(client, "13800000000")
+    await client.post("/m/kaili/leave")
+    fields = ["phone", "skills", "cat", "page", "go", "text", "answer", "township", "reach"]
+    fields += ["min_wage_yuan", "request_id", "headcount", "unit", "wage", "start"]
+    fields += ["end", "interview", "desk", "place", "job", "employer_name"]
+    steps = ["/m/kaili/worker", "/m/kaili/employer"]
+    steps += [f"/m/kaili/worker/{s}" for s in ("skills", "skill", "say", "confirm", "place")]
+    steps += [f"/m/kaili/worker/{s}" for s in ("same", "reach", "wage", "checkin")]
+    steps += [f"/m/kaili/employer/{s}" for s in ("skill", "say", "confirm", "headcount", "pay")]
+    steps += [f"/m/kaili/employer/{s}" for s in ("place", "time", "interview", "extras", "mine")]
+    steps += ["/m/kaili/employer/review", "/m/kaili/employer/post"]
+    for kind, phone in (("worker", PHONE), ("employer", "13800000000")):
+        await client.post(f"/m/kaili/{kind}", data={"phone": phone})
+        for i, junk in enumerate(JUNK):
+            # With a stepper's −/+ the value fields are not read: every other round.
+            delta = {"delta": f"{junk}:{junk}"} if i % 2 else {}
+            for step in steps:
+                r = await client.post(step, data={f: junk for f in fields} | delta)
+                assert r.status_code < 500, (step, junk, r.text[:200])
+            for step in (f"/m/kaili/{kind}/skill", f"/m/kaili/{kind}/place"):
+                r = await client.get(step, params={"cat": junk, "page": junk, "more": junk})
+                assert r.status_code < 500, (step, junk)
