@@ -278,8 +278,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "flow.quit": ("不办了, 回首页", "Stop, back to start"),
     "flow.phone_label": ("手机号", "Mobile number"),
     "flow.phone_hint.worker": (
-        "按下面的数字键; 有工卡的, 扫一下也行",
-        "Tap the number keys below, or scan your worker card",
+        "用数字键输入; 有工卡的, 扫一下也行",
+        "Tap the number keys, or scan your worker card",
     ),
     "flow.phone_hint.employer": (
         "工人和市场用这个号找您, 不会公开",

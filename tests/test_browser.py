@@ -314,7 +314,9 @@ def assert_prints_only_the_slip(page: Page) -> None:
     try:
         assert page.evaluate(_VISIBLE_OUTSIDE_SLIP) == []
         expect(page.locator(".ticket #ticket-ref")).to_be_visible()
-        expect(page.locator(".ticket .qr svg")).to_be_visible()
+        qr = page.locator(".ticket .qr svg")
+        expect(qr).to_be_visible()
+        expect(qr).to_have_attribute("viewBox", re.compile(r"^0 0 \d+ \d+$"))  # scaled, not cut
         pdf = page.pdf(prefer_css_page_size=True, print_background=False)
         assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
         width_pt = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+)", pdf)
