@@ -126,15 +126,17 @@ _START_AXE = """
 })(); }
 """
 
-_ANSWER = """
-(phone) => {
+# Answer the screen (the phone number, the first choice of every group that has none)
+# and press what moves it on: its primary button, else its first tile. One call per
+# screen, and the click returns at once, so both screens' requests go out together.
+_ANSWER_AND_PRESS = """
+([phone, start]) => {
   for (const el of document.querySelectorAll("input[name*=phone]")) {
     if (!el.value) el.value = phone;
   }
   for (const el of document.querySelectorAll("input[type=text][required], textarea[required]")) {
     if (!el.value) el.value = "招两个搬砖的小工";
   }
-  // A choice in every group of tiles that has none yet.
   const groups = {};
   for (const el of document.querySelectorAll("input[type=radio], input[type=checkbox]")) {
     (groups[el.name] = groups[el.name] || []).push(el);
@@ -143,7 +145,22 @@ _ANSWER = """
     const first = els.find(e => !e.disabled);
     if (first && !els.some(e => e.checked)) first.checked = true;
   }
+  const press = [
+    ".btn-next",
+    "form:not(.quit) button[type=submit].btn-primary",
+    "main form:not(.quit) button[type=submit].tile-btn",
+    `main a.tile-btn[href^='${start}/']`,
+  ].map(s => document.querySelector(s)).find(Boolean);
+  if (press) press.click();
+  return !!press;
 }
+"""
+
+# A flow screen: its question and whether it can go on (the skills screen comes back
+# with the chosen skills and a "next" button).
+_SCREEN_STATE = """
+() => [document.querySelector("h1")?.textContent.trim(),
+       !!document.querySelector(".btn-next")].join(" ")
 """
 
 _LINKS = """
@@ -304,28 +321,7 @@ def _check(devices: list[Device], name: str, report: Report) -> None:
 
 
 def _screen_key(page: Page) -> str:
-    """A flow screen: its address, question and whether it can go on (the skills screen
-    comes back with the chosen skills and a "next" button)."""
-    state = page.evaluate(
-        "() => [document.querySelector('h1')?.textContent.trim(),"
-        " !!document.querySelector('.btn-next')].join(' ')"
-    )
-    return f"{_path(page.url)} {state}"
-
-
-def _advance(page: Page, start: str) -> bool:
-    """Press what moves the screen on: its primary button, else its first tile."""
-    for selector in (
-        ".btn-next",
-        "form:not(.quit) button[type=submit].btn-primary",
-        "main form:not(.quit) button[type=submit].tile-btn",
-        f"main a.tile-btn[href^='{start}/']",
-    ):
-        target = page.locator(selector).first
-        if target.count():
-            target.click()
-            return True
-    return False
+    return f"{_path(page.url)} {page.evaluate(_SCREEN_STATE)}"
 
 
 def _walk(devices: list[Device], flow: Flow, report: Report, checked: set[str]) -> int:
@@ -352,9 +348,8 @@ def _walk(devices: list[Device], flow: Flow, report: Report, checked: set[str]) 
         walking = [d for d in walking if not re.search(flow.end, d.page.url)]
         pressed: list[tuple[Device, str]] = []
         for d in walking:
-            d.page.evaluate(_ANSWER, flow.phone)
             before = d.page.url
-            if _advance(d.page, flow.start):
+            if d.page.evaluate(_ANSWER_AND_PRESS, [flow.phone, flow.start]):
                 pressed.append((d, before))
             else:
                 report.notes.append(f"{flow.name} stopped at {_path(before)}: nothing to press")
