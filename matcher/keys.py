@@ -48,6 +48,8 @@ TOKENS = "kz:tokens"
 def rate_limit(who: str, window: int) -> str:
     """STRING counter of writes by one token or address in one minute; 2 min TTL."""
     return f"kz:rl:{who}:{window}"
+
+
 MATCHERS = "kz:matchers"
 
 
