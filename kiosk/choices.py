@@ -31,6 +31,9 @@ SKILL_ICONS = frozenset(
     {
         "general_laborer",
         "bricklayer",
+        "plasterer",
+        "formwork_carpenter",
+        "rebar_worker",
         "carpenter",
         "electrician",
         "plumber_electrician",

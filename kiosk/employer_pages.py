@@ -185,6 +185,7 @@ async def post_submit(request: Request) -> Response:
     if isinstance(name, str):
         answers.name = clean_text(name)[:20]
     if not answers.name:
+        # The name is printed on the worker's ticket; "the boss" is what people say.
         answers.name = "老板"
     body = job_body(request, market, answers)
     try:

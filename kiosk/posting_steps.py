@@ -38,6 +38,8 @@ PAY = {
     "hour": (25.0, 1.0, 5.0, 1.0, 300.0),
     "piece": (5.0, 0.5, 5.0, 0.5, 10000.0),
 }
+# Written into the job itself (printed on tickets, called out on the hall board), so in
+# the hall's language whatever the language of the screen that posted it.
 ONSITE = "干活现场"
 
 
