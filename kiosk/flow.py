@@ -17,9 +17,19 @@ from typing import Any, ClassVar, TypeVar
 
 from starlette.requests import Request
 
+from kiosk.state import get_state
+from matcher.clock import to_ms
 from matcher.records import new_id
 
 A = TypeVar("A", bound="Answers")
+
+# Far longer than anyone takes over one question, and longer than the kiosk's idle
+# overlay (90 s + 30 s), which resets the screen first.
+IDLE_MS = 10 * 60 * 1000
+
+
+def _now_ms(request: Request) -> int:
+    return to_ms(get_state(request).clock.now())
 
 
 @dataclass
@@ -43,6 +53,8 @@ class Answers:
     # A catalog key shown once on the next screen (the step that must be fixed).
     error: str = ""
     error_params: dict[str, str] = field(default_factory=dict)
+    # When the last answer was given (app clock, ms).
+    touched: int = 0
 
     @classmethod
     def key(cls, market: str) -> str:
@@ -58,6 +70,11 @@ class Answers:
             answers = cls(**{k: v for k, v in raw.items() if k in names})
         except TypeError:
             return None
+        if not isinstance(answers.touched, int) or _now_ms(request) - answers.touched > IDLE_MS:
+            # Left half-done long ago (the kiosk's own reset did not run: no script, a
+            # crash): the next person must not find the last one's number.
+            cls.discard(request, market)
+            return None
         return answers if answers.rid else None
 
     @classmethod
@@ -71,6 +88,7 @@ class Answers:
         request.session.pop(cls.key(market), None)
 
     def save(self, request: Request, market: str) -> None:
+        self.touched = _now_ms(request)
         request.session[self.key(market)] = dataclasses.asdict(self)
 
     def fail(self, key: str, **params: str) -> None:

@@ -336,3 +336,17 @@ async def test_junk_in_any_field_of_any_screen_is_never_a_server_error(client: C
             for step in (f"/m/kaili/{kind}/skill", f"/m/kaili/{kind}/place"):
                 r = await client.get(step, params={"cat": junk, "page": junk, "more": junk})
                 assert r.status_code < 500, (step, junk)
+
+
+async def test_a_flow_left_half_done_is_forgotten_by_the_server_too(client: Client) -> None:
+    """Belt and braces for the kiosk's idle reset: answers untouched for ten minutes are
+    gone, whatever the screen's script did."""
+    s = await get(client, "/m/kaili/worker")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    client.state.clock.advance(minutes=9)
+    assert (await client.get("/m/kaili/worker/place")).status_code == 200
+    client.state.clock.advance(minutes=11)
+    r = await client.get("/m/kaili/worker/place")
+    assert r.status_code == 303 and r.headers["location"] == "/m/kaili/worker"
+    s = await get(client, "/m/kaili/worker")
+    assert s.one("input[name=phone]")["value"] == ""
