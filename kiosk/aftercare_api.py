@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,9 @@ from kiosk.api import ApiError, _body, _market, _principal, _remembered, invalid
 from kiosk.state import get_state
 from kiosk.validation import AnswerIn, InvalidInput, PayIn, RatingIn, parse_model
 from matcher.scripts import ScriptError
+from matcher.store import Store
+
+_M = TypeVar("_M", PayIn, AnswerIn, RatingIn)
 
 ARREARS_COLUMNS = (
     "id",
@@ -42,73 +46,61 @@ def _errors(exc: ScriptError) -> ApiError:
     return script_error(exc)
 
 
-async def report_pay(request: Request) -> Response:
+async def _ticket_write(
+    request: Request,
+    model: type[_M],
+    ability: Callable[[_M], str],
+    act: Callable[[Store, str, str, _M], Awaitable[dict[str, Any]]],
+) -> Response:
+    """Validate the body, check the token may do it, run it once per Idempotency-Key."""
     market = _market(request)
-    await _principal(request, market, "answer_offer")
     body = await _body(request)
     try:
-        data = parse_model(PayIn, body)
+        data = parse_model(model, body)
     except InvalidInput as exc:
         raise invalid(exc) from None
+    await _principal(request, market, ability(data))
     ref = request.path_params["ref"]
     store = get_state(request).store
 
     async def run() -> tuple[int, Any]:
         try:
-            ticket = await store.report_pay(
-                market.id, ref, paid=data.paid, paid_yuan=data.paid_yuan
-            )
+            ticket = await act(store, market.id, ref, data)
         except ScriptError as exc:
             raise _errors(exc) from None
         return 200, {"ticket": ticket}
 
-    return await _remembered(request, market.id, {"pay": ref, **body}, run)
+    return await _remembered(request, market.id, {request.url.path: ref, **body}, run)
+
+
+async def report_pay(request: Request) -> Response:
+    return await _ticket_write(
+        request,
+        PayIn,
+        lambda _d: "answer_offer",
+        lambda store, m, ref, d: store.report_pay(m, ref, paid=d.paid, paid_yuan=d.paid_yuan),
+    )
 
 
 async def worker_answer(request: Request) -> Response:
-    market = _market(request)
-    await _principal(request, market, "answer_offer")
-    body = await _body(request)
-    try:
-        data = parse_model(AnswerIn, body)
-    except InvalidInput as exc:
-        raise invalid(exc) from None
-    ref = request.path_params["ref"]
-    store = get_state(request).store
-
-    async def run() -> tuple[int, Any]:
-        try:
-            ticket = await store.worker_answer(
-                market.id, ref, answer=data.answer, reason=data.reason
-            )
-        except ScriptError as exc:
-            raise _errors(exc) from None
-        return 200, {"ticket": ticket}
-
-    return await _remembered(request, market.id, {"answer": ref, **body}, run)
+    return await _ticket_write(
+        request,
+        AnswerIn,
+        lambda _d: "answer_offer",
+        lambda store, m, ref, d: store.worker_answer(m, ref, answer=d.answer, reason=d.reason),
+    )
 
 
 async def rate(request: Request) -> Response:
-    market = _market(request)
-    body = await _body(request)
-    try:
-        data = parse_model(RatingIn, body)
-    except InvalidInput as exc:
-        raise invalid(exc) from None
-    await _principal(request, market, "answer_offer" if data.by == "worker" else "manage_job")
-    ref = request.path_params["ref"]
-    store = get_state(request).store
-
-    async def run() -> tuple[int, Any]:
-        try:
-            ticket = await store.rate(
-                market.id, ref, by=data.by, thumbs=data.thumbs, reason=data.reason, block=data.block
-            )
-        except ScriptError as exc:
-            raise _errors(exc) from None
-        return 200, {"ticket": ticket}
-
-    return await _remembered(request, market.id, {"rate": ref, **body}, run)
+    return await _ticket_write(
+        request,
+        RatingIn,
+        # Each side rates the other: workers through kiosks, employers with their token.
+        lambda d: "answer_offer" if d.by == "worker" else "manage_job",
+        lambda store, m, ref, d: store.rate(
+            m, ref, by=d.by, thumbs=d.thumbs, reason=d.reason, block=d.block
+        ),
+    )
 
 
 async def arrears(request: Request) -> Response:
