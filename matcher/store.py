@@ -211,9 +211,15 @@ class Store:
     # -- after the interview (pay, disputes, ratings) ---------------------------------
 
     async def _after_work(
-        self, market: str, ref: str, what: str, report: dict[str, Any]
+        self,
+        market: str,
+        ref: str,
+        what: str,
+        report: dict[str, Any],
+        ticket: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        ticket = await self.get_ticket(market, ref)
+        # A caller that already read the ticket passes it: one round trip fewer.
+        ticket = ticket or await self.get_ticket(market, ref)
         if ticket is None:
             raise ScriptError("no_ticket")
         result = await self.scripts.after_work(
@@ -241,7 +247,7 @@ class Store:
         agreed = float(job["wage_day_yuan"]) if job else float(ticket["wage_yuan"])
         report = {"paid": paid, "agreed_yuan": agreed}
         report["paid_yuan"] = agreed if paid == "yes" else float(paid_yuan or 0)
-        return await self._after_work(market, ref, "pay", report)
+        return await self._after_work(market, ref, "pay", report, ticket)
 
     async def worker_answer(
         self, market: str, ref: str, *, answer: str, reason: str
