@@ -369,6 +369,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "If nobody taps, the screen starts over and everything entered is cleared",
     ),
     "idle.stay": ("我还在", "I'm still here"),
+    # Headcount: five tiles and "more", which opens a stepper.
+    "flow.more_people_hint": ("{n} 人或更多", "{n} or more"),
 }
 
 

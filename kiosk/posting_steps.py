@@ -29,7 +29,9 @@ from matcher.markets import Market
 from matcher.screening import day_floor, hourly_floor
 
 FLAGS = ("meals", "transport", "tools")
-HEADCOUNT_TILES = tuple(range(1, 11))
+# Five tiles and "more" (six choices, within the seven a screen may offer); six people
+# or more are set on a stepper that starts at six.
+HEADCOUNT_TILES = tuple(range(1, 6))
 HEADCOUNT_MAX = 50
 UNITS = ("day", "hour", "piece")
 # Per unit: the default, the small and big steps, the bounds (validation's maximum).
@@ -71,6 +73,10 @@ async def headcount_step(
 ) -> Response:
     if request.method == "POST":
         form = await request.form()
+        if form.get("more"):
+            answers.headcount = max(answers.headcount, len(HEADCOUNT_TILES) + 1)
+            answers.save(request, market.id)
+            return flow.go(request, market, "headcount", more=1)
         delta = form.get("delta")
         if isinstance(delta, str):
             answers.headcount = int(

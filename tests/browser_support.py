@@ -312,6 +312,6 @@ def screen_problems(page: Page, viewport: ViewportSize) -> list[str]:
     if width > viewport["width"]:
         problems.append(f"{where} is {width}px wide, wider than the screen")
     choices = page.locator(".tile-btn").count()
-    if choices > MAX_CHOICES and "headcount" not in where:
+    if choices > MAX_CHOICES:
         problems.append(f"{where} offers {choices} choices")
     return problems

@@ -30,8 +30,11 @@ async def to_review(client: Client, *, headcount: str = "2") -> Screen:
     s = await press(client, s, "button.btn-next", tick=["tea_picker"])
     assert s.question == "要几个人?"
     assert [b.get_text(strip=True) for b in s.page.select("button.tile-btn[name=headcount]")] == [
-        f"{n} 人" for n in range(1, 11)
+        f"{n} 人" for n in range(1, 6)
     ]
+    # Five numbers and "more": within the seven choices a screen may offer.
+    assert len(s.page.select(".tile-btn")) == 6
+    assert s.one("button.tile-more[name=more]").get_text(" ", strip=True) == "更多 6 人或更多"
     s = await press(client, s, f"button[name=headcount][value='{headcount}']")
     assert s.question == "工钱怎么算, 给多少?"
     s = await press(client, s, "button[name=unit][value=hour]")
@@ -131,15 +134,20 @@ async def test_a_double_tap_on_post_makes_one_job(client: Client) -> None:
     }
 
 
-async def test_more_than_ten_people_by_stepper(client: Client) -> None:
+async def test_six_people_or_more_by_stepper(client: Client) -> None:
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
     s = await follow(client, s, "a[data-category=construction]")
     s = await press(client, s, "button.btn-next", tick=["general_laborer"])
-    s = await follow(client, s, "a.tile-more")
-    assert s.one("input[name=headcount]")["value"] == "1"
+    s = await press(client, s, "button.tile-more")
+    assert s.path == "/m/kaili/employer/headcount"
+    assert s.question == "要几个人?"  # the same question, on a stepper that starts past the tiles
+    assert not s.page.select(".tile-btn")
+    assert s.one("input[name=headcount]")["value"] == "6"
     s = await press(client, s, "button[value='headcount:5']")
-    s = await press(client, s, "button[value='headcount:5']")
+    assert s.one("input[name=headcount]")["value"] == "11"
+    s = await press(client, s, "button[value='headcount:-1']")
+    assert s.one("input[name=headcount]")["value"] == "10"
     s = await press(client, s, "button.btn-next", fill={"headcount": "12"})
     assert s.path == "/m/kaili/employer/pay"
     s = await follow(client, s, "a.btn-back")
