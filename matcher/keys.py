@@ -30,6 +30,7 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:arrears:open                   | ZSET   | open arrears ids by report ms    |
 | kz:{m}:disputes                       | ZSET   | disputed ticket refs (operator queue) |
 | kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
+| kz:{m}:rollup:{d}                     | HASH   | closed day's figures (JSON fields); kept |
 | kz:tokens                             | HASH   | sha256(token) -> token JSON (role, market) |
 | kz:matchers                           | HASH   | matcher consumer -> heartbeat ms |
 """
@@ -122,6 +123,15 @@ class MarketKeys:
     def stats(self, day: str) -> str:
         return f"{self.p}:stats:{day}"
 
+    @property
+    def stats_scan(self) -> str:
+        """SCAN pattern of every day's counters: a day with any activity has them."""
+        return f"{self.p}:stats:*"
+
+    def stats_day(self, key: str) -> str:
+        """The day of a key matched by ``stats_scan``."""
+        return key.removeprefix(f"{self.p}:stats:")
+
     def minutes_to_booking(self, day: str) -> str:
         return f"{self.p}:ttb:{day}"
 
@@ -155,3 +165,7 @@ class MarketKeys:
     @property
     def rollover(self) -> str:
         return f"{self.p}:rollover"
+
+    def rollup(self, day: str) -> str:
+        """HASH of the closed day's figures, written once at the day rollover."""
+        return f"{self.p}:rollup:{day}"

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import statistics
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from matcher.clock import Clock, day_key, iso, to_ms
+from matcher import rollup
+from matcher.clock import TZ, Clock, day_key, iso, to_ms
 from matcher.keys import MarketKeys
 from matcher.markets import MARKETS, Market
 from matcher.records import (
@@ -529,6 +530,9 @@ class Store:
                         except ScriptError:
                             pass
                 d += timedelta(days=1)
+            # The closed days' figures are kept before anything of them may be trimmed;
+            # should this fail, the rollover is retried on the next tick.
+            await rollup.roll_up_closed(self, market)
             await self.redis.set(k.rollover, today)
             await self.trim(market)
         return closed
@@ -545,10 +549,15 @@ class Store:
         # Stream ids carry the *server's* time, which need not be the app clock.
         seconds, micros = await self.redis.time()
         server_ms = int(seconds) * 1000 + int(micros) // 1000
+        events_cutoff = server_ms - days * 86_400_000
+        unrolled = await rollup.unrolled_days(self, market)
+        if unrolled:
+            # Nothing of a day not yet rolled up is trimmed: the cutoff stops at its
+            # start, moved from the app clock to the server's.
+            start = datetime.combine(date.fromisoformat(unrolled[0]), time(0), tzinfo=TZ)
+            events_cutoff = min(events_cutoff, server_ms - (to_ms(now) - to_ms(start)))
         removed["events"] = int(
-            await self.redis.xtrim(
-                k.events, minid=f"{server_ms - days * 86_400_000}-0", approximate=False
-            )
+            await self.redis.xtrim(k.events, minid=f"{max(events_cutoff, 0)}-0", approximate=False)
         )
         # Queue entries are handled within seconds; two days covers any claim or retry,
         # and nothing still pending or not yet delivered is ever trimmed.
@@ -566,6 +575,8 @@ class Store:
         today = date.fromisoformat(day_key(now))
         for back in range(days, days + 8):
             day = (today - timedelta(days=back)).isoformat()
+            if day in unrolled:
+                continue
             ids = strs(await self.redis.zrange(k.jobs_day(day), 0, -1))
             if not ids:
                 continue
