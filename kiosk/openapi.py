@@ -57,6 +57,7 @@ _OFFER = {
         "job_id": {"type": "string"},
         "score": {"type": "number"},
         "explanation": {"type": "string"},
+        "explanation_en": {"type": "string", "description": "the explanation in English"},
         "expires_at": {"type": "string", "format": "date-time"},
         "status": {"enum": ["pending", "accepted", "declined", "expired", "withdrawn"]},
     },

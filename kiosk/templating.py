@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from kiosk.i18n import Lang, t
+from kiosk.static_assets import static_url
 
 LANG_COOKIE = "kz_lang"
 
@@ -41,4 +42,5 @@ def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
 
 templates = Jinja2Templates(directory=templates_dir(), context_processors=[_i18n])
 templates.env.globals["url_for"] = _url_for
+templates.env.globals["static_url"] = static_url
 templates.env.globals["htmx_js"] = "vendor/htmx-2.0.11.min.js"

@@ -123,6 +123,8 @@ def offer_public(offer: dict[str, Any], job: dict[str, Any] | None) -> dict[str,
         "worker_id": offer["worker_id"],
         "score": offer.get("score", 0),
         "explanation": offer.get("explanation", ""),
+        # Offers written before the English text existed have none: callers fall back.
+        "explanation_en": offer.get("explanation_en", ""),
         "expires_at": iso(from_ms(int(offer["expires_ms"]))),
         "created_at": iso(from_ms(int(offer["created_ms"]))),
         "status": offer["status"],

@@ -182,8 +182,8 @@ async def test_empty_board(client: Client) -> None:
     live = one(page, "#board")
     assert live["hx-get"] == "/m/kaili/board" and live["hx-trigger"] == "every 3s"
     assert live["data-page-ms"] == "10000"
-    assert one(page, "link[href='/static/board.css']")
-    assert one(page, "script[src='/static/board.js']")
+    assert one(page, "link[href^='/static/board.css?v=']")
+    assert one(page, "script[src^='/static/board.js?v=']")
     assert all(s.get("src") for s in page.select("script")), "no inline script"
     assert one(page, ".pager")["data-label"] == "第 {n}/{total} 页"
 
@@ -240,7 +240,7 @@ async def test_board_shows_a_pictogram_when_there_is_one(
     await _post(client, "/jobs", job_body(skills=["tea_picker"], interview_at=at("09:20")))
     rows = soup((await client.get("/m/kaili/board")).text).select("tr[data-job]")
     img = one(rows[0], "td.skill img.pict")
-    assert img["src"] == "/static/icons/categories/construction.svg"
+    assert str(img["src"]).startswith("/static/icons/categories/construction.svg?v=")
     assert img["alt"] == "", "decorative: the word beside it names the skill"
     assert text(rows[0], "td.skill") == "小工"
     assert rows[1].select("img") == [], "agriculture has no icon here"
@@ -325,7 +325,7 @@ async def test_ops_table(client: Client) -> None:
     r = await client.get("/ops/")
     page = soup(r.text)
     assert text(page, "title") == "今日概况 · 快招"
-    assert one(page, "link[href='/static/ops.css']")
+    assert one(page, "link[href^='/static/ops.css?v=']")
     assert text(page, "h1") == "今日概况 · 2026-11-27"
     live = one(page, "#ops-counts")
     assert live["hx-get"] == "/ops/" and live["hx-trigger"] == "every 3s"
