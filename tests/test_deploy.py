@@ -625,6 +625,14 @@ def test_nginx_in_front_of_kuaizhao(
         assert css.status_code == 200 and "content-security-policy" not in css.headers
         assert css.headers["cache-control"] == "public, max-age=3600"
         assert css.headers.get("etag")
+        # What the pages name, with its content version: a year.
+        page = http.get("/m/kaili/").text
+        named = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page)
+        assert any(u.startswith("/static/kiosk.css?v=") for u in named), page[:2000]
+        for url in named:
+            r = http.get(url)
+            assert r.status_code == 200 and "content-security-policy" not in r.headers, url
+            assert r.headers["cache-control"] == "public, max-age=31536000, immutable", url
 
         # Metrics and the operators' page answer on loopback (the allow lists).
         assert http.get("/-/metrics").status_code == 200
