@@ -22,6 +22,7 @@ from matcher.scoring import (
     JobFacts,
     Rows,
     WorkerFacts,
+    counted_no_shows,
     score_rows,
 )
 
@@ -66,6 +67,9 @@ def job_facts(job: dict[str, Any], gazetteer: Gazetteer) -> JobFacts:
 
 def worker_facts(ck: dict[str, Any], gazetteer: Gazetteer) -> WorkerFacts:
     lat, lon = _coords(gazetteer, ck.get("township", ""))
+    noshows = ck.get("noshows")
+    if not isinstance(noshows, dict):
+        noshows = {}
     return WorkerFacts(
         id=str(ck["worker_id"]),
         skills=frozenset(ck.get("skills", ())),
@@ -80,6 +84,8 @@ def worker_facts(ck: dict[str, Any], gazetteer: Gazetteer) -> WorkerFacts:
         week_days=week_days(str(ck.get("recent_hires", "")), str(ck.get("day", ""))),
         priority=bool(ck.get("priority_groups")) and bool(ck.get("priority_consent")),
         blocked=frozenset(str(ck.get("blocked_employers", "")).split()),
+        noshows=counted_no_shows(noshows, str(ck.get("day", ""))) if noshows else 0,
+        wary=frozenset(str(ck.get("wary_employers", "")).split()),
     )
 
 
@@ -91,6 +97,8 @@ class WorkerPool:
         self.ids: list[str] = []
         self.facts: list[WorkerFacts] = []
         self.by_skill: dict[str, set[int]] = {}
+        # Rows of workers who rated an employer down or were rated down by them.
+        self.by_wary: dict[str, set[int]] = {}
         self._skill_rows: dict[str, IntArray] = {}
         self._alloc(capacity)
 
@@ -112,6 +120,7 @@ class WorkerPool:
         self.checked_in_ms: IntArray = grow(get("checked_in_ms"), np.int64, 0)
         self.week_days: IntArray = grow(get("week_days"), np.int64, 0)
         self.priority = grow(get("priority"), np.bool_, False)
+        self.noshows: IntArray = grow(get("noshows"), np.int64, 0)
         self.status: IntArray = grow(get("status"), np.int64, 2)
         self.pending: IntArray = grow(get("pending"), np.int64, 0)
         self.capacity = n
@@ -134,9 +143,15 @@ class WorkerPool:
             self.ids.append(f.id)
             self.facts.append(f)
             old_skills: frozenset[str] = frozenset()
+            old_wary: frozenset[str] = frozenset()
         else:
             old_skills = self.facts[row].skills
+            old_wary = self.facts[row].wary
             self.facts[row] = f
+        for employer in old_wary - f.wary:
+            self.by_wary[employer].discard(row)
+        for employer in f.wary - old_wary:
+            self.by_wary.setdefault(employer, set()).add(row)
         for skill in old_skills - f.skills:
             self.by_skill[skill].discard(row)
             self._skill_rows.pop(skill, None)
@@ -153,6 +168,7 @@ class WorkerPool:
         self.checked_in_ms[row] = f.checked_in_ms
         self.week_days[row] = f.week_days
         self.priority[row] = f.priority
+        self.noshows[row] = f.noshows
         self.set_state(f.id, str(ck.get("status", "")), int(ck.get("pending", 0)))
 
     def set_state(self, worker_id: str, status: str, pending: int) -> None:
@@ -167,6 +183,12 @@ class WorkerPool:
             cached = np.fromiter(sorted(self.by_skill.get(skill, ())), dtype=np.int64)
             self._skill_rows[skill] = cached
         return cached
+
+    def _wary(self, rows: IntArray, employer_id: str) -> Any:
+        wary = self.by_wary.get(employer_id) if employer_id else None
+        if not wary:
+            return None
+        return np.isin(rows, np.fromiter(wary, dtype=np.int64))
 
     def propose(
         self,
@@ -204,6 +226,8 @@ class WorkerPool:
             week_days=self.week_days[rows],
             priority=self.priority[rows],
             has_main=has_main,
+            noshows=self.noshows[rows],
+            wary=self._wary(rows, job.employer_id),
         )
         ok, totals = score_rows(job, view, now_ms)
         rows, totals = rows[ok], totals[ok]

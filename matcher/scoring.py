@@ -15,7 +15,14 @@ Score (the parts add up to at most 100):
 - pay 15 × margin/100 yuan (at most 15);
 - waiting 8 × minutes waited today/240 (at most 8);
 - rest 5 × (1 − days hired in the last 7 days/5) (at least 0);
-- priority 7 for a published policy group, recorded with the worker's consent.
+- priority 7 for a published policy group, recorded with the worker's consent;
+- reliability −2 for each no-show in the last 30 days that counts (at most −4): a no-show
+  counts only once the worker could explain it — they agreed they did not come, an
+  operator rejected their explanation or dispute, or 7 days passed without an answer
+  (they are asked at their next check-in). Explained no-shows waiting for an operator,
+  and accepted ones, never count. It lowers the rank; it never excludes anyone;
+- rapport −3 when this employer and this worker gave each other a thumbs-down before
+  (either side); a worker's block excludes the employer (above).
 Among near-equal scores (same 2-point band) whoever worked least this week, then whoever
 has waited longest today, goes first.
 
@@ -26,7 +33,9 @@ over many workers at once with numpy for the matcher's hot path.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -46,6 +55,11 @@ WAIT_FULL_MIN = 240.0
 REST_MAX = 5.0
 REST_FULL_DAYS = 5.0
 PRIORITY = 7.0
+NOSHOW_POINTS = 2.0
+NOSHOW_MAX = 4.0
+NOSHOW_WINDOW_DAYS = 30
+NOSHOW_GRACE_DAYS = 7
+RAPPORT_DOWN = 3.0
 NEAR_TOWNSHIP_KM = 5.0
 NEAR_COUNTY_KM = 15.0
 LATE_GRACE_MS = 30 * 60_000
@@ -91,6 +105,9 @@ class WorkerFacts:
     week_days: int
     priority: bool
     blocked: frozenset[str] = frozenset()
+    # No-shows that count (``counted_no_shows``) and employers rated down either way.
+    noshows: int = 0
+    wary: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +121,48 @@ class Parts:
     km: float | None
     margin: float
     waited_min: float
+    reliability: float = 0.0  # 0 or negative
+    rapport: float = 0.0  # 0 or negative
+    noshows: int = 0
 
     @property
     def total(self) -> float:
         return round(
             min(
                 100.0,
-                self.skill + self.distance + self.pay + self.waiting + self.rest + self.priority,
+                self.skill
+                + self.distance
+                + self.pay
+                + self.waiting
+                + self.rest
+                + self.priority
+                + self.reliability
+                + self.rapport,
             ),
             2,
         )
+
+
+def counted_no_shows(noshows: Mapping[str, Any], day: str) -> int:
+    """No-shows of the 30 days before ``day`` that count against the worker: see the
+    rule above. ``noshows`` is the profile's map of ticket ref -> {day, state}."""
+    today = date.fromisoformat(day)
+    since = (today - timedelta(NOSHOW_WINDOW_DAYS)).isoformat()
+    grace = (today - timedelta(NOSHOW_GRACE_DAYS)).isoformat()
+    n = 0
+    for entry in noshows.values():
+        if not isinstance(entry, dict):
+            continue
+        at, state = str(entry.get("day", "")), entry.get("state")
+        if at < since or at > day:
+            continue
+        if state in ("confirmed", "rejected") or (state == "open" and at <= grace):
+            n += 1
+    return n
+
+
+def reliability_points(noshows: int) -> float:
+    return -min(NOSHOW_MAX, NOSHOW_POINTS * noshows)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -168,6 +217,9 @@ def score_pair(job: JobFacts, w: WorkerFacts, now_ms: int) -> Parts:
         km=km,
         margin=margin,
         waited_min=waited_min,
+        reliability=reliability_points(w.noshows),
+        rapport=-RAPPORT_DOWN if job.employer_id and job.employer_id in w.wary else 0.0,
+        noshows=w.noshows,
     )
 
 
@@ -190,6 +242,10 @@ class Rows:
     week_days: IntArray
     priority: BoolArray
     has_main: BoolArray
+    # Counted no-shows, and whether the job's employer and the worker rated each other
+    # down; None: all zero / False (callers that predate them).
+    noshows: IntArray | None = None
+    wary: BoolArray | None = None
 
 
 def score_rows(job: JobFacts, rows: Rows, now_ms: int) -> tuple[BoolArray, FloatArray]:
@@ -236,6 +292,10 @@ def score_rows(job: JobFacts, rows: Rows, now_ms: int) -> tuple[BoolArray, Float
         + REST_MAX * (1.0 - np.minimum(rows.week_days, REST_FULL_DAYS) / REST_FULL_DAYS)
         + np.where(rows.priority, PRIORITY, 0.0)
     )
+    if rows.noshows is not None:
+        total = total - np.minimum(NOSHOW_MAX, NOSHOW_POINTS * rows.noshows)
+    if rows.wary is not None:
+        total = total - np.where(rows.wary, RAPPORT_DOWN, 0.0)
     totals: FloatArray = np.round(np.minimum(100.0, total), 2).astype(np.float64)
     return ok, totals
 
@@ -277,4 +337,11 @@ def explain(
     if parts.priority:
         zh.append("优先照顾")
         en.append("priority group")
+    if parts.reliability:
+        pts = f"{-parts.reliability:.0f}"
+        zh.append(f"近 30 天有 {parts.noshows} 次没来且没说明原因 (−{pts} 分)")
+        en.append(f"{parts.noshows} unexplained no-show(s) in 30 days (−{pts})")
+    if parts.rapport:
+        zh.append(f"您和这位老板之间有过差评 (−{-parts.rapport:.0f} 分)")
+        en.append(f"a thumbs-down between you and this employer before (−{-parts.rapport:.0f})")
     return " · ".join(zh), " · ".join(en)

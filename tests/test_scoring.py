@@ -97,7 +97,25 @@ def naive_score(job: dict, w: dict, now: int) -> float:  # type: ignore[type-arg
     total += 5 * (1 - min(w["week_days"], 5) / 5)
     if w["priority"]:
         total += 7
+    total -= min(4, 2 * naive_counted(w["noshows"], "2026-11-27"))
+    if job["employer_id"] in w["wary"]:
+        total -= 3
     return round(min(100.0, total), 2)
+
+
+def naive_counted(noshows: dict, today: str) -> int:  # type: ignore[type-arg]
+    """No-shows of the last 30 days that count: agreed, rejected by an operator, or
+    unanswered for 7 days."""
+    from datetime import date
+
+    n = 0
+    for e in noshows.values():
+        age = (date.fromisoformat(today) - date.fromisoformat(e["day"])).days
+        if not 0 <= age <= 30:
+            continue
+        if e["state"] in ("confirmed", "rejected") or (e["state"] == "open" and age >= 7):
+            n += 1
+    return n
 
 
 def to_job_record(job: dict) -> dict:  # type: ignore[type-arg]
@@ -130,6 +148,8 @@ def to_checkin(i: int, w: dict) -> dict:  # type: ignore[type-arg]
         "priority_groups": "older" if w["priority"] else "",
         "priority_consent": w["priority"],
         "blocked_employers": " ".join(sorted(w["blocked"])),
+        "wary_employers": " ".join(sorted(w["wary"])),
+        "noshows": w["noshows"],
         "status": w["status"],
         "pending": w["pending"],
     }
@@ -156,6 +176,21 @@ workers = st.fixed_dictionaries(
         "week_days": st.integers(0, 6),
         "priority": st.booleans(),
         "blocked": st.sets(st.sampled_from(["e1", "e2"]), max_size=1),
+        "wary": st.sets(st.sampled_from(["e1", "e2", "e3"]), max_size=2),
+        "noshows": st.dictionaries(
+            st.sampled_from(["KL1-001", "KL2-002", "KL3-003", "KL4-004"]),
+            st.fixed_dictionaries(
+                {
+                    "day": st.integers(0, 40).map(
+                        lambda d: f"2026-{11 if d < 27 else 10}-{27 - d if d < 27 else 58 - d:02d}"
+                    ),
+                    "state": st.sampled_from(
+                        ["open", "confirmed", "explained", "disputed", "accepted", "rejected"]
+                    ),
+                }
+            ),
+            max_size=4,
+        ),
         "status": st.sampled_from(["available", "available", "offered", "booked"]),
         "pending": st.integers(0, 3),
     }
@@ -206,6 +241,8 @@ def test_updates_move_a_worker_between_skills() -> None:
         "week_days": 0,
         "priority": False,
         "blocked": set(),
+        "wary": set(),
+        "noshows": {},
         "status": "available",
         "pending": 0,
     }
@@ -237,3 +274,38 @@ def test_facts_are_frozen() -> None:
     j = JobFacts("j", ("x",), 1, 1, math.nan, math.nan, 100, 0, "")
     assert eligible_pair(j, w)
     assert not eligible_pair(j, replace(w, until_ms=0))
+
+
+def test_reliability_is_small_and_bounded_and_never_excludes() -> None:
+    from matcher.scoring import counted_no_shows, explain
+
+    base = WorkerFacts("w", frozenset({"x"}), 1, 1, math.nan, math.nan, 1, 0, 10, 0, 0, False)
+    job = JobFacts("j", ("x",), 1, 1, math.nan, math.nan, 100, 5, "e1")
+    clean = score_pair(job, base, 0).total
+    for n, drop in ((1, 2.0), (2, 4.0), (9, 4.0)):
+        w = replace(base, noshows=n)
+        assert eligible_pair(job, w)
+        assert score_pair(job, w, 0).total == clean - drop
+    wary = replace(base, wary=frozenset({"e1"}))
+    assert eligible_pair(job, wary) and score_pair(job, wary, 0).total == clean - 3
+    # Only for that employer.
+    assert score_pair(replace(job, employer_id="e2"), wary, 0).total == clean
+    zh, en = explain(
+        score_pair(job, replace(base, noshows=1), 0),
+        "小工",
+        "laborer",
+        same_township=True,
+        same_county=True,
+    )
+    assert "1 次没来且没说明原因 (−2 分)" in zh and "1 unexplained no-show(s) in 30 days (−2)" in en
+    # States that never count, whatever their age; the ones that do, only within 30 days.
+    entries = {
+        "a": {"day": "2026-11-01", "state": "explained"},
+        "b": {"day": "2026-11-01", "state": "accepted"},
+        "c": {"day": "2026-11-01", "state": "disputed"},
+        "d": {"day": "2026-11-25", "state": "open"},
+        "e": {"day": "2026-11-20", "state": "open"},
+        "f": {"day": "2026-11-26", "state": "confirmed"},
+        "g": {"day": "2026-10-27", "state": "rejected"},
+    }
+    assert counted_no_shows(entries, "2026-11-27") == 2  # e (a week unanswered) and f
