@@ -734,6 +734,114 @@ def test_kiosk_device_files() -> None:
     assert re.search(r"^KIOSK_URL=https://\S+/m/kaili/$", conf, re.MULTILINE)
 
 
+# What every kiosk and board must run with: full screen, no way out, no pinch zoom or
+# swipe-back, no first-run or restore bubbles, spoken prompts without a tap first, error
+# pages that reload themselves, the hall's language, its own profile.
+KIOSK_FLAGS = (
+    "--kiosk",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--noerrdialogs",
+    "--disable-infobars",
+    "--hide-crash-restore-bubble",
+    "--disable-pinch",
+    "--overscroll-history-navigation=0",
+    "--autoplay-policy=no-user-gesture-required",
+    "--enable-auto-reload",
+    "--lang=zh-CN",
+)
+
+
+def _fake_tools(work: Path) -> Path:
+    """A Chromium, xset and xmodmap that only write down how they were called (the
+    browser exits 1, as a crash would)."""
+    bin_dir = work / "bin"
+    bin_dir.mkdir()
+    for name, status in (("chromium", 1), ("xset", 0), ("xmodmap", 0)):
+        tool = bin_dir / name
+        tool.write_text(
+            f'#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > "{work}/{name}.$$"\n'
+            f"exit {status}\n"
+        )
+        tool.chmod(0o755)
+    return bin_dir
+
+
+def _calls(work: Path, name: str) -> list[list[str]]:
+    return [p.read_text().splitlines() for p in sorted(work.glob(f"{name}.*"))]
+
+
+def test_kiosk_launcher_runs_chromium_with_the_kiosk_flags(
+    scratch: Callable[[str], Path],
+) -> None:
+    work = scratch("kzf")
+    bin_dir = _fake_tools(work)
+    profile = work / "profile"
+    (profile / "Default").mkdir(parents=True)
+    # Chromium after a power cut: it would offer to restore the pages.
+    (profile / "Default" / "Preferences").write_text(
+        '{"profile":{"exited_cleanly":false,"exit_type":"Crashed"}}'
+    )
+    url = "https://kuaizhao.example.cn/m/kaili/"
+    (work / "kiosk.conf").write_text(f"KIOSK_URL={url}\nKIOSK_PRINTING=yes\nKIOSK_SCALE=1.25\n")
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(work),
+        "DISPLAY": ":0",
+        "KUAIZHAO_KIOSK_CONF": str(work / "kiosk.conf"),
+        "KIOSK_PROFILE": str(profile),
+        "KIOSK_WAIT": "0",
+        "KIOSK_ONCE": "yes",
+    }
+    launcher = ["sh", str(DEPLOY / "kiosk" / "kuaizhao-kiosk")]
+    done = subprocess.run(launcher, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, done.stderr  # the browser's own status, with KIOSK_ONCE
+    [argv] = _calls(work, "chromium")
+    for flag in KIOSK_FLAGS:
+        assert flag in argv, flag
+    assert f"--user-data-dir={profile}" in argv
+    assert "--kiosk-printing" in argv and "--force-device-scale-factor=1.25" in argv
+    features = next(a for a in argv if a.startswith("--disable-features="))
+    assert {"Translate", "OverscrollHistoryNavigation"} <= set(features.split("=")[1].split(","))
+    assert argv[-1] == url  # one URL per device, nothing after it
+    # The blank-screen guard and the right mouse button (no context menu) before it.
+    assert _calls(work, "xset") == [["s", "off", "-dpms", "s", "noblank"]]
+    [xmodmap] = _calls(work, "xmodmap")
+    assert xmodmap == ["-e", "pointer = 1 2 0 4 5 6 7 8 9"]
+    prefs = (profile / "Default" / "Preferences").read_text()
+    assert '"exited_cleanly":true' in prefs and '"exit_type":"Normal"' in prefs
+
+    # A board without a printer prints nothing by itself.
+    (work / "kiosk.conf").write_text(f"KIOSK_URL={url}board\nKIOSK_PRINTING=no\n")
+    for old in work.glob("chromium.*"):
+        old.unlink()
+    subprocess.run(launcher, env=env, capture_output=True, timeout=30)
+    [argv] = _calls(work, "chromium")
+    assert "--kiosk-printing" not in argv and argv[-1] == f"{url}board"
+    assert not any(a.startswith("--force-device-scale-factor") for a in argv)
+
+    # A crash (or someone closing it): Chromium is started again, and again.
+    for old in work.glob("chromium.*"):
+        old.unlink()
+    looping = subprocess.Popen(
+        launcher,
+        env={**env, "KIOSK_ONCE": "no"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while len(_calls(work, "chromium")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_calls(work, "chromium")) >= 2
+    finally:
+        os.killpg(looping.pid, signal.SIGTERM)
+        _, err = looping.communicate(timeout=10)
+    assert "Chromium exited with 1; starting it again" in err
+
+
 # -- rolling restart ----------------------------------------------------------------------------
 
 
