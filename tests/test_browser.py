@@ -562,6 +562,40 @@ def test_every_touch_shows_at_once(device: Device) -> None:
         expect(page.locator(selector)).not_to_have_class(re.compile("is-pressed"))
 
 
+_MENU_EVENTS = """
+el => ["contextmenu", "selectstart"].map(name => {
+  const ev = name === "contextmenu"
+    ? new MouseEvent(name, {bubbles: true, cancelable: true, button: 2})
+    : new Event(name, {bubbles: true, cancelable: true});
+  el.dispatchEvent(ev);
+  return ev.defaultPrevented;
+})
+"""
+
+
+def test_no_long_press_menu_on_a_shared_screen(device: Device) -> None:
+    """A held finger opens no menu or selection callout on the kiosk (kiosk.js; the CSP
+    allows no inline script); a phone keeps its own."""
+    kiosk = device(PORTRAIT)
+    for url, selector in (
+        ("/m/kaili/", "a.door-worker"),
+        ("/m/kaili/", "main"),
+        ("/m/kaili/worker", ".key[data-key='5']"),
+        ("/m/kaili/board", "#board"),
+    ):
+        kiosk.goto(url)
+        assert kiosk.locator(selector).first.evaluate(_MENU_EVENTS) == [True, True], url
+    # Selecting text where one types is still allowed (a scanner, a correction).
+    kiosk.goto("/m/kaili/employer")
+    keypad(kiosk, EMPLOYER_PHONE)
+    kiosk.locator(".btn-next").tap()
+    kiosk.locator("a.tile-say").tap()
+    assert kiosk.locator("#say-text").evaluate(_MENU_EVENTS) == [True, False]
+    phone = device(PHONE)
+    phone.goto("/m/kaili/")
+    assert phone.locator("a.door-worker").evaluate(_MENU_EVENTS) == [False, False]
+
+
 def test_language_switch(device: Device) -> None:
     page = device(PORTRAIT)
     page.goto("/m/kaili/")

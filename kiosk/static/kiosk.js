@@ -51,6 +51,21 @@
     document.addEventListener(name, release, true);
   });
 
+  // -- no long-press menus on a shared screen: a held finger (or a right click) would open
+  // Chromium's menu (copy, search, print, inspect) or a text-selection callout over the
+  // kiosk, and the next person would find it there. A phone (narrow) is its owner's and
+  // keeps its menus: pasting a number is useful there. --------------------------------------
+  var shared = window.innerWidth >= 600;
+  function typing(el) {
+    return !!closest(el, "input, textarea, [contenteditable]");
+  }
+  document.addEventListener("contextmenu", function (ev) {
+    if (shared) ev.preventDefault();
+  }, true);
+  document.addEventListener("selectstart", function (ev) {
+    if (shared && !typing(ev.target)) ev.preventDefault();
+  }, true);
+
   // -- marking fields the server refused --------------------------------------------------
   function markErrors() {
     var first = null;
