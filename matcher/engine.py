@@ -98,8 +98,13 @@ class Engine:
             return 0
         pool = await self.pool(market)
         facts = job_facts(job, self.gazetteer)
+        # Workers an operator blocked are left out here, before the places are counted.
+        blocked = await store.blocks.blocked_workers(market)
         proposals = pool.propose(
-            facts, now_ms, max_pending=self.settings.max_pending_offers, exclude=set(job["offered"])
+            facts,
+            now_ms,
+            max_pending=self.settings.max_pending_offers,
+            exclude=set(job["offered"]) | blocked,
         )
         chosen: list[tuple[str, Parts]] = []
         start = 0
@@ -116,7 +121,7 @@ class Engine:
                     chosen.append((wid, score_pair(facts, w, now_ms)))
                     if len(chosen) >= need:
                         break
-        return await self.write_offers(market, job, chosen)
+        return await self.write_offers(market, job, chosen, blocked=blocked)
 
     # -- a new or freed worker ------------------------------------------------------------
 
@@ -177,8 +182,21 @@ class Engine:
         return (skill.name_zh, skill.name_en) if skill else (shared[0], shared[0])
 
     async def write_offers(
-        self, market: str, job: dict[str, Any], chosen: list[tuple[str, Parts]]
+        self,
+        market: str,
+        job: dict[str, Any],
+        chosen: list[tuple[str, Parts]],
+        *,
+        blocked: set[str] | None = None,
     ) -> int:
+        """Offer the job to the chosen workers; ``blocked``: the market's blocked
+        workers when the caller already has them (every path ends here, so none of
+        them is ever offered work)."""
+        if not chosen:
+            return 0
+        if blocked is None:
+            blocked = await self.store.blocks.blocked_workers(market)
+        chosen = [(wid, parts) for wid, parts in chosen if wid not in blocked]
         if not chosen:
             return 0
         now = self.store.clock.now()
@@ -199,7 +217,8 @@ class Engine:
                 day=day_key(now),
                 job_id=job["id"],
                 now_ms=to_ms(now),
-                expires_ms=to_ms(now) + self.settings.offer_ttl_minutes * 60_000,
+                # The market's own offer expiry (operators' setting) over the service's.
+                expires_ms=to_ms(now) + await self.store.market_settings.offer_ttl_ms(market),
                 offers_per_slot=self.settings.offers_per_slot,
                 max_pending=self.settings.max_pending_offers,
                 offers=offers,

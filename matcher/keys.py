@@ -30,6 +30,9 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:arrears:open                   | ZSET   | open arrears ids by report ms    |
 | kz:{m}:disputes                       | ZSET   | disputed ticket refs (operator queue) |
 | kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
+| kz:{m}:settings                       | HASH   | operators' overrides of MARKETS; kept |
+| kz:{m}:blocks                         | HASH   | "e:"/"w:" + id -> block JSON; kept |
+| kz:{m}:blocks:until                   | ZSET   | live blocks' subjects by end ms |
 | kz:{m}:rollup:{d}                     | HASH   | closed day's figures (JSON fields); kept |
 | kz:tokens                             | HASH   | sha256(token) -> token JSON (role, market) |
 | kz:matchers                           | HASH   | matcher consumer -> heartbeat ms |
@@ -165,6 +168,18 @@ class MarketKeys:
     @property
     def rollover(self) -> str:
         return f"{self.p}:rollover"
+
+    @property
+    def settings(self) -> str:
+        return f"{self.p}:settings"
+
+    @property
+    def blocks(self) -> str:
+        return f"{self.p}:blocks"
+
+    @property
+    def blocks_until(self) -> str:
+        return f"{self.p}:blocks:until"
 
     def rollup(self, day: str) -> str:
         """HASH of the closed day's figures, written once at the day rollover."""

@@ -608,3 +608,73 @@ redis.call('SET', KEYS[1], cjson.encode({hash = ARGV[1], response = ARGV[2],
                                          status = tonumber(ARGV[4])}), 'EX', ARGV[3])
 return cjson.encode({ok = ARGV[2], status = tonumber(ARGV[4])})
 """
+
+# -- operators: moderation edits, blocks, market settings ---------------------------
+
+EDIT_HELD_JOB = r"""
+-- KEYS[1] jobs  KEYS[2] events
+-- ARGV[1] job id  ARGV[2] JSON object of the corrected fields  ARGV[3] now ms  ARGV[4] who
+-- An operator corrects a post screening held back (text, pay); it stays held until
+-- approved. Returns the fields as they were, for the audit trail.
+local job = getj(KEYS[1], ARGV[1])
+if not job then return cjson.encode({err = 'no_job'}) end
+if job.status ~= 'review' then return cjson.encode({err = 'job_' .. job.status}) end
+local changes = cjson.decode(ARGV[2])
+local before = {}
+for f, v in pairs(changes) do
+  before[f] = job[f]
+  job[f] = v
+end
+job.edited_ms = tonumber(ARGV[3])
+job.edited_by = ARGV[4]
+putj(KEYS[1], job.id, job)
+emit(KEYS[2], 'type', 'job_edited', 'job', job.id, 'by', ARGV[4], 'at', ARGV[3])
+return cjson.encode({ok = cjson.encode(before)})
+"""
+
+SET_BLOCK = r"""
+-- KEYS[1] blocks  KEYS[2] blocks:until  KEYS[3] events
+-- ARGV[1] subject ('e:' or 'w:' + id)  ARGV[2] block JSON  ARGV[3] end ms  ARGV[4] now ms
+-- An operator blocks an employer or a worker until a day's end; a new block of the same
+-- subject replaces the old one. Returns the replaced block JSON ('' if none).
+local before = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+emit(KEYS[3], 'type', 'blocked', 'subject', ARGV[1], 'at', ARGV[4])
+return cjson.encode({ok = before})
+"""
+
+LIFT_BLOCK = r"""
+-- KEYS[1] blocks  KEYS[2] blocks:until  KEYS[3] events
+-- ARGV[1] subject  ARGV[2] now ms  ARGV[3] who
+-- An operator lifts a live block before its end day. Returns the block as it was.
+local b = getj(KEYS[1], ARGV[1])
+if not b then return cjson.encode({err = 'no_block'}) end
+local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not until_ms or tonumber(until_ms) <= tonumber(ARGV[2]) then
+  return cjson.encode({err = 'block_ended'})
+end
+local before = cjson.encode(b)
+redis.call('ZREM', KEYS[2], ARGV[1])
+b.status = 'lifted'
+b.lifted_ms = tonumber(ARGV[2])
+b.lifted_by = ARGV[3]
+putj(KEYS[1], ARGV[1], b)
+emit(KEYS[3], 'type', 'unblocked', 'subject', ARGV[1], 'at', ARGV[2])
+return cjson.encode({ok = before})
+"""
+
+SET_MARKET_SETTINGS = r"""
+-- KEYS[1] settings  KEYS[2] events
+-- ARGV[1] JSON object field -> value ('' drops the override)  ARGV[2] now ms  ARGV[3] who
+-- Operators' overrides of a market's built-in settings, changed together. Returns the
+-- overrides as they were.
+local flat = redis.call('HGETALL', KEYS[1])
+local before = {}
+for i = 1, #flat, 2 do before[flat[i]] = flat[i + 1] end
+for f, v in pairs(cjson.decode(ARGV[1])) do
+  if v == '' then redis.call('HDEL', KEYS[1], f) else redis.call('HSET', KEYS[1], f, v) end
+end
+emit(KEYS[2], 'type', 'settings', 'by', ARGV[3], 'at', ARGV[2])
+return cjson.encode({ok = cjson.encode(before)})
+"""

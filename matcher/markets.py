@@ -21,6 +21,12 @@ class Market:
     desks: int = 6
     # Guizhou hourly minimum wage class (1–3); operators confirm it (SOURCES.md).
     wage_class: int = 2
+    # The hall's opening hours ("HH:MM", Asia/Shanghai): interviews at the desks fall
+    # inside them, so the kiosk's default times do too.
+    opens: str = "07:00"
+    closes: str = "18:00"
+    # Minutes an offer stays open; 0: the service's KUAIZHAO_OFFER_TTL_MIN.
+    offer_ttl_minutes: int = 0
 
     def public(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name_zh, "county_adcode": self.county_adcode}

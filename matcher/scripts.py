@@ -25,12 +25,16 @@ from matcher.lua import (
     CLOSE_JOB,
     CREATE_OFFERS,
     DECLINE_OFFER,
+    EDIT_HELD_JOB,
     EXPIRE_OFFERS,
+    LIFT_BLOCK,
     POST_JOB,
     PRELUDE,
     RECORD_OUTCOME,
     REMEMBER_RESPONSE,
     REVIEW_JOB,
+    SET_BLOCK,
+    SET_MARKET_SETTINGS,
     WITHDRAW_OFFER,
 )
 
@@ -79,6 +83,10 @@ class Scripts:
         self._withdraw_offer = _register(redis, WITHDRAW_OFFER)
         self._review_job = _register(redis, REVIEW_JOB)
         self._after_work = _register(redis, AFTER_WORK)
+        self._edit_held_job = _register(redis, EDIT_HELD_JOB)
+        self._set_block = _register(redis, SET_BLOCK)
+        self._lift_block = _register(redis, LIFT_BLOCK)
+        self._set_market_settings = _register(redis, SET_MARKET_SETTINGS)
 
     async def post_job(
         self,
@@ -328,6 +336,30 @@ class Scripts:
         keys = [k.idem(request_id)]
         args: list[Arg] = [body_hash, response_json, IDEM_TTL_S, status]
         return _decode(await self._call(self._remember_response, keys, args))
+
+    async def edit_held_job(
+        self, k: MarketKeys, *, job_id: str, changes_json: str, now_ms: int, who: str
+    ) -> Result:
+        args: list[Arg] = [job_id, changes_json, now_ms, who]
+        return _decode(await self._call(self._edit_held_job, [k.jobs, k.events], args))
+
+    async def set_block(
+        self, k: MarketKeys, *, subject: str, block_json: str, end_ms: int, now_ms: int
+    ) -> Result:
+        keys = [k.blocks, k.blocks_until, k.events]
+        args: list[Arg] = [subject, block_json, end_ms, now_ms]
+        return _decode(await self._call(self._set_block, keys, args))
+
+    async def lift_block(self, k: MarketKeys, *, subject: str, now_ms: int, who: str) -> Result:
+        keys = [k.blocks, k.blocks_until, k.events]
+        args: list[Arg] = [subject, now_ms, who]
+        return _decode(await self._call(self._lift_block, keys, args))
+
+    async def set_market_settings(
+        self, k: MarketKeys, *, changes_json: str, now_ms: int, who: str
+    ) -> Result:
+        args: list[Arg] = [changes_json, now_ms, who]
+        return _decode(await self._call(self._set_market_settings, [k.settings, k.events], args))
 
     async def _call(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         if not self.waitaof:

@@ -14,6 +14,18 @@ WageUnit = Literal["day", "hour", "piece"]
 Reach = Literal["township", "county", "prefecture"]
 
 
+def wage_per_day(wage_yuan: float, unit: str, start: datetime, end: datetime) -> float:
+    """Pay for the whole working day, so that day, hour and piece rates compare.
+
+    A piece rate has no honest day figure; the employer's rate is taken as it is
+    and the worker is shown the unit.
+    """
+    if unit == "hour":
+        hours = max(1.0, min(10.0, (end - start).total_seconds() / 3600))
+        return round(wage_yuan * hours, 2)
+    return wage_yuan
+
+
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     title: str
@@ -37,15 +49,7 @@ class JobSpec:
     review: tuple[str, ...] = ()
 
     def wage_per_day(self) -> float:
-        """Pay for the whole working day, so that day, hour and piece rates compare.
-
-        A piece rate has no honest day figure; the employer's rate is taken as it is
-        and the worker is shown the unit.
-        """
-        if self.wage_unit == "hour":
-            hours = max(1.0, min(10.0, (self.end_at - self.start_at).total_seconds() / 3600))
-            return round(self.wage_yuan * hours, 2)
-        return self.wage_yuan
+        return wage_per_day(self.wage_yuan, self.wage_unit, self.start_at, self.end_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,10 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from matcher import rollup
+from matcher.blocks import BlockBook
 from matcher.clock import TZ, Clock, day_key, iso, to_ms
 from matcher.keys import MarketKeys
+from matcher.market_settings import MarketSettings
 from matcher.markets import MARKETS, Market
 from matcher.records import (
     body_hash,
@@ -72,6 +74,8 @@ class Store:
         self.clock = clock
         self.scripts = Scripts(redis)
         self._keys = {m: MarketKeys(m) for m in MARKETS}
+        self.blocks = BlockBook(redis, self.scripts, clock, settings.secret)
+        self.market_settings = MarketSettings(redis, self.scripts, settings)
         # None: not probed yet. WAITAOF exists from Redis 7.2 / Valkey 7.2 and needs AOF on.
         self.waitaof: bool | None = None
 
@@ -118,6 +122,7 @@ class Store:
         if employer and employer.get("blocked"):
             # Repeated unpaid wages: no new posts until an operator lifts the block.
             raise ScriptError("employer_blocked")
+        await self.blocks.refuse(market, "employer", employer_id)
         now = self.clock.now()
         day = day_key(now)
         job_id = new_id("j")
@@ -348,6 +353,7 @@ class Store:
         now = self.clock.now()
         day = day_key(now)
         wid = self.worker_id(spec.phone)
+        await self.blocks.refuse(market, "worker", wid)
         given = {
             "name": spec.name,
             "phone_masked": mask_phone(spec.phone),

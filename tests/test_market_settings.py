@@ -1,0 +1,104 @@
+"""Market settings: built-in defaults, operators' overrides in Redis, and the code that
+reads them (wage floor, offer expiry)."""
+
+from __future__ import annotations
+
+import pytest
+from builders import checkin_body, job_body
+from conftest import drain
+
+from kiosk.validation import Context, InvalidInput, parse_checkin, parse_job
+from matcher.clock import FixedClock, to_ms
+from matcher.market_settings import apply, as_dict
+from matcher.markets import MARKETS
+from matcher.places import default_gazetteer
+from matcher.queue import Matcher
+from matcher.skills import default_taxonomy
+from matcher.store import Store
+
+
+async def test_defaults_until_an_operator_changes_something(store: Store) -> None:
+    live = await store.market_settings.effective("kaili")
+    assert live == MARKETS["kaili"]
+    assert await store.market_settings.offer_ttl_ms("kaili") == 15 * 60_000
+
+
+async def test_overrides_are_kept_and_a_default_value_drops_its_override(
+    store: Store, clock: FixedClock
+) -> None:
+    before, after = await store.market_settings.update(
+        "kaili",
+        {"desks": 10, "opens": "06:30", "name_zh": "凯里市零工市场", "wage_class": 1},
+        who="op1",
+        now_ms=to_ms(clock.now()),
+    )
+    assert before == MARKETS["kaili"]
+    assert (after.desks, after.opens, after.name_zh) == (10, "06:30", "凯里市零工市场")
+    # wage_class 1 is Kaili's default: nothing stored for it.
+    assert await store.market_settings.overrides("kaili") == {
+        "desks": "10",
+        "opens": "06:30",
+        "name_zh": "凯里市零工市场",
+    }
+    # Another market is untouched.
+    assert await store.market_settings.effective("liping") == MARKETS["liping"]
+    before, after = await store.market_settings.update(
+        "kaili", {"desks": 8}, who="op1", now_ms=to_ms(clock.now())
+    )
+    assert before.desks == 10 and after.desks == 8
+    assert "desks" not in await store.market_settings.overrides("kaili")
+    with pytest.raises(ValueError):
+        await store.market_settings.update("kaili", {"secret": "x"}, who="op", now_ms=0)
+
+
+def test_a_bad_stored_value_leaves_the_default() -> None:
+    kaili = MARKETS["kaili"]
+    changed = apply(kaili, {"desks": "many", "closes": "17:00", "unknown": "1"})
+    assert changed.desks == kaili.desks and changed.closes == "17:00"
+    assert set(as_dict(changed)) == {
+        "name_zh",
+        "name_en",
+        "county_adcode",
+        "desks",
+        "opens",
+        "closes",
+        "wage_class",
+        "offer_ttl_minutes",
+    }
+
+
+async def test_a_new_offer_expiry_is_used(
+    store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await store.market_settings.update(
+        "kaili", {"offer_ttl_minutes": 40}, who="op1", now_ms=to_ms(clock.now())
+    )
+    kaili = Context(clock, MARKETS["kaili"], default_taxonomy(), default_gazetteer())
+    body = checkin_body(1)
+    ck = await store.check_in(
+        "kaili", parse_checkin(body, kaili), request_id="c1", fingerprint=body
+    )
+    job = job_body()
+    await store.post_job("kaili", parse_job(job, kaili), request_id="j1", fingerprint=job)
+    await drain(matcher)
+    offers = await store.offers_for_worker("kaili", ck.value["worker_id"])
+    assert len(offers) == 1
+    offer = await store.get_offer("kaili", offers[0]["id"])
+    assert offer is not None
+    assert offer["expires_ms"] - offer["created_ms"] == 40 * 60_000
+
+
+async def test_a_raised_wage_floor_refuses_a_post(store: Store, clock: FixedClock) -> None:
+    body = job_body(wage_yuan=150)
+    live = await store.market_settings.effective("liping")
+    ctx = Context(clock, live, default_taxonomy(), default_gazetteer())
+    parse_job({**body, "township": "522631"}, ctx)  # class 2: 146.4 a day
+    await store.market_settings.update(
+        "liping", {"wage_class": 1}, who="op1", now_ms=to_ms(clock.now())
+    )
+    live = await store.market_settings.effective("liping")
+    ctx = Context(clock, live, default_taxonomy(), default_gazetteer())
+    with pytest.raises(InvalidInput) as err:
+        parse_job({**body, "township": "522631"}, ctx)
+    assert err.value.errors["wage_yuan"].key == "err.wage_floor"
+    assert err.value.errors["wage_yuan"].params["day"] == 156.8
