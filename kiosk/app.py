@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -32,6 +31,7 @@ from matcher.embedded import EmbeddedServer
 from matcher.markets import MARKETS
 from matcher.places import default_gazetteer
 from matcher.queue import Matcher
+from matcher.redis_client import close_client, open_client
 from matcher.settings import Settings
 from matcher.skills import default_taxonomy
 from matcher.store import Store
@@ -123,10 +123,7 @@ def create_app(
         if url is None:
             embedded = EmbeddedServer(settings.data_dir / "redis")
             url = await asyncio.to_thread(embedded.start)
-        pool = BlockingConnectionPool.from_url(
-            url, max_connections=settings.redis_pool_size, timeout=30, decode_responses=True
-        )
-        redis = Redis(connection_pool=pool)
+        redis = open_client(url, pool_size=settings.redis_pool_size)
         matcher_task: asyncio.Task[None] | None = None
         matcher: Matcher | None = None
         try:
@@ -155,8 +152,7 @@ def create_app(
                 # another matcher to claim.
                 matcher.stop()
                 await asyncio.gather(matcher_task, return_exceptions=True)
-            await redis.aclose()
-            await pool.disconnect()
+            await close_client(redis)
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
 

@@ -20,6 +20,7 @@ from kiosk.state import AppState
 from matcher.clock import SystemClock, clock_from_setting, iso
 from matcher.embedded import EmbeddedServer, ServerNotFound, find_server_binary, socket_alive
 from matcher.markets import MARKETS
+from matcher.redis_client import close_client, open_client
 from matcher.settings import Settings
 
 log = logging.getLogger("kuaizhao")
@@ -38,11 +39,11 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
             embedded = None
         else:
             url = await asyncio.to_thread(embedded.start)
-    redis = Redis.from_url(url, decode_responses=True)
+    redis = open_client(url, pool_size=settings.redis_pool_size)
     try:
         yield redis
     finally:
-        await redis.aclose()
+        await close_client(redis)
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
 
@@ -142,8 +143,6 @@ def _exit_ok(signum: int, frame: object) -> None:
 
 
 def _matcher(args: argparse.Namespace) -> int:
-    from redis.asyncio import BlockingConnectionPool
-
     from matcher.queue import Matcher
     from matcher.store import Store
 
@@ -154,12 +153,7 @@ def _matcher(args: argparse.Namespace) -> int:
     markets = args.market or list(MARKETS)
 
     async def main() -> None:
-        pool = BlockingConnectionPool.from_url(
-            settings.redis_url or "",
-            max_connections=settings.redis_pool_size,
-            decode_responses=True,
-        )
-        redis = Redis(connection_pool=pool)
+        redis = open_client(settings.redis_url or "", pool_size=settings.redis_pool_size)
         store = Store(redis, settings, clock_from_setting(settings.fake_now))
         await store.probe()
         matcher = Matcher(store, markets)
@@ -170,8 +164,7 @@ def _matcher(args: argparse.Namespace) -> int:
         try:
             await matcher.run()
         finally:
-            await redis.aclose()
-            await pool.disconnect()
+            await close_client(redis)
 
     asyncio.run(main())
     return 0

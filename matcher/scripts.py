@@ -16,6 +16,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from matcher.keys import DAY_TTL_S, IDEM_TTL_S, MarketKeys
 from matcher.lua import (
@@ -37,6 +38,7 @@ from matcher.lua import (
     SET_MARKET_SETTINGS,
     WITHDRAW_OFFER,
 )
+from matcher.redis_client import is_cluster, node_of
 
 Arg = str | int | float
 
@@ -83,6 +85,20 @@ class Scripts:
         self._withdraw_offer = _register(redis, WITHDRAW_OFFER)
         self._review_job = _register(redis, REVIEW_JOB)
         self._after_work = _register(redis, AFTER_WORK)
+        self._all = [
+            self._post_job,
+            self._check_in,
+            self._create_offers,
+            self._accept_offer,
+            self._decline_offer,
+            self._expire_offers,
+            self._close_job,
+            self._record_outcome,
+            self._remember_response,
+            self._withdraw_offer,
+            self._review_job,
+            self._after_work,
+        ]
         self._edit_held_job = _register(redis, EDIT_HELD_JOB)
         self._set_block = _register(redis, SET_BLOCK)
         self._lift_block = _register(redis, LIFT_BLOCK)
@@ -364,15 +380,39 @@ class Scripts:
     async def _call(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         if not self.waitaof:
             return await script(keys=keys, args=args)
+        try:
+            return await self._durable(script, keys, args)
+        except NoScriptError:
+            # A cluster pipeline does not load scripts for us (and a node restarted
+            # or failed over forgets them): load, then send again. The script did not
+            # run, so sending it again applies it once.
+            await self.redis.script_load(script.script)
+            return await self._durable(script, keys, args)
+
+    async def _durable(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         # WAITAOF covers the writes of its own connection only, so the script and the
-        # wait travel together in one pipeline (one connection of the pool).
+        # wait travel together in one pipeline (one connection of the pool). On a
+        # cluster the wait is sent to the node that owns the script's slot, and the
+        # cluster pipeline sends each node's commands over one connection.
         async with self.redis.pipeline(transaction=False) as pipe:
-            await script(keys=keys, args=args, client=pipe)
-            pipe.execute_command("WAITAOF", 1, 0, 0)
+            if is_cluster(self.redis):
+                # redis-py's cluster pipeline refuses its evalsha() method; the raw
+                # command is routed by its keys like any other.
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                node = node_of(self.redis, keys[0])
+                pipe.execute_command("WAITAOF", 1, 0, 0, target_nodes=node)
+            else:
+                await script(keys=keys, args=args, client=pipe)
+                pipe.execute_command("WAITAOF", 1, 0, 0)
             result, (local, _replicas) = await pipe.execute()
         if int(local) < 1:
             raise ScriptError("not_durable")
         return result
+
+    async def load(self) -> None:
+        """Load every script on the server (on a cluster: on every primary)."""
+        for script in self._all:
+            await self.redis.script_load(script.script)
 
 
 def _register(redis: Redis, body: str) -> AsyncScript:

@@ -35,6 +35,7 @@ from matcher.records import (
     ticket_public,
     worker_id_for,
 )
+from matcher.redis_client import is_cluster
 from matcher.scripts import Result, ScriptError, Scripts
 from matcher.settings import Settings
 from matcher.specs import CheckinSpec, JobSpec
@@ -95,14 +96,21 @@ class Store:
 
     async def probe(self) -> dict[str, Any]:
         """Check the server at start: refuse eviction, learn whether WAITAOF works."""
-        policy = (await self.redis.config_get("maxmemory-policy")).get("maxmemory-policy")
-        if policy not in (None, "noeviction"):
-            raise RuntimeError(
-                f"the Redis server evicts keys (maxmemory-policy {policy}); kuaizhao needs "
-                "noeviction or it could silently lose jobs and bookings"
-            )
+        policy = None
+        for policy in await self._on_every_primary("maxmemory-policy"):
+            if policy not in (None, "noeviction"):
+                raise RuntimeError(
+                    f"the Redis server evicts keys (maxmemory-policy {policy}); kuaizhao "
+                    "needs noeviction or it could silently lose jobs and bookings"
+                )
         try:
-            await self.redis.execute_command("WAITAOF", 1, 0, 0)  # type: ignore[no-untyped-call]
+            command: Any = self.redis.execute_command
+            if is_cluster(self.redis):
+                # Every primary must promise it: any of them may own a market's slot.
+                await command("WAITAOF", 1, 0, 0, target_nodes="primaries")
+                await self.scripts.load()
+            else:
+                await command("WAITAOF", 1, 0, 0)
             self.waitaof = True
         except ResponseError as exc:
             # Redis 7.0 has no WAITAOF, and a server without AOF cannot promise it:
@@ -111,6 +119,16 @@ class Store:
             log.warning("durable acknowledgement unavailable (%s); relying on the server", exc)
         self.scripts.waitaof = bool(self.waitaof and self.settings.durable_writes)
         return {"maxmemory_policy": policy, "waitaof": self.waitaof}
+
+    async def _on_every_primary(self, name: str) -> list[str | None]:
+        """A config value as every primary has it (one server: just that one)."""
+        if not is_cluster(self.redis):
+            return [(await self.redis.config_get(name)).get(name)]
+        command: Any = self.redis.execute_command
+        replies = await command("CONFIG GET", name, target_nodes="primaries")
+        # One reply per node, keyed by node name (a single node answers bare).
+        per_node = replies.values() if name not in replies else [replies]
+        return [reply.get(name) for reply in per_node]
 
     # -- jobs -----------------------------------------------------------------------
 

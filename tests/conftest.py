@@ -17,13 +17,15 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from redis.asyncio import BlockingConnectionPool, Redis
+from cluster_support import LocalCluster, local_cluster
+from redis.asyncio import Redis
 
 from kiosk.app import create_app
 from matcher.clock import TZ, FixedClock
-from matcher.embedded import EmbeddedServer
+from matcher.embedded import EmbeddedServer, ServerNotFound
 from matcher.markets import MARKETS
 from matcher.queue import Matcher
+from matcher.redis_client import close_client, open_client
 from matcher.settings import Settings
 from matcher.store import Store
 
@@ -73,13 +75,42 @@ def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedd
 
 
 BACKENDS = ["valkey", *(["redis"] if EXTERNAL else [])]
+# The suites that also run against a real three-master cluster (tests/cluster_support.py),
+# unchanged: the store and the matcher, and what drives them.
+CLUSTER_SUITES = frozenset(
+    {"test_store", "test_queue", "test_engine", "test_concurrency", "test_api", "test_aftercare"}
+    | {"test_screening", "test_metrics"}
+)
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses ``redis_url`` runs on each backend; the cluster ones too."""
+    if "redis_url" not in metafunc.fixturenames:
+        return
+    backends = list(BACKENDS)
+    if metafunc.module.__name__.rsplit(".", 1)[-1] in CLUSTER_SUITES:
+        backends.append("cluster")
+    metafunc.parametrize("redis_url", backends, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def cluster_server() -> Iterator[LocalCluster]:
+    """Started once per session, on first use; a missing binary fails in CI."""
+    try:
+        with local_cluster() as cluster:
+            yield cluster
+    except ServerNotFound as exc:
+        unavailable(str(exc))
+
+
+@pytest.fixture
 def redis_url(request: pytest.FixtureRequest, embedded_server: EmbeddedServer) -> str:
     if request.param == "redis":
         assert EXTERNAL
         return _check_external(EXTERNAL)
+    if request.param == "cluster":
+        cluster: LocalCluster = request.getfixturevalue("cluster_server")
+        return cluster.url
     return f"{embedded_server.url}?db={TEST_DB}"
 
 
@@ -90,18 +121,15 @@ def valkey_url(embedded_server: EmbeddedServer) -> str:
 
 
 async def _flushed(url: str) -> AsyncIterator[Redis]:
-    # The same kind of pool as the app: a burst waits for a connection, never fails.
-    pool = BlockingConnectionPool.from_url(
-        url, max_connections=64, timeout=30, decode_responses=True
-    )
-    r = Redis(connection_pool=pool)
+    # The same client as the app (a cluster one for a cluster URL); flushdb on a
+    # cluster flushes every primary.
+    r = open_client(url, pool_size=64)
     await r.flushdb()
     try:
         yield r
     finally:
         await r.flushdb()
-        await r.aclose()
-        await pool.disconnect()
+        await close_client(r)
 
 
 @pytest.fixture
