@@ -17,7 +17,11 @@ from pathlib import Path
 class Settings:
     redis_url: str | None = field(
         default=None,
-        metadata={"env": "REDIS_URL", "doc": "Redis/Valkey URL; absent: start the embedded server"},
+        metadata={
+            "env": "REDIS_URL",
+            "doc": "Redis/Valkey URL (redis+cluster://HOST:PORT: a cluster, any node); "
+            "absent: start the embedded server",
+        },
     )
     data_dir: Path = field(
         default=Path("var"),
