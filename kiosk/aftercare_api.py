@@ -110,17 +110,23 @@ async def arrears(request: Request) -> Response:
         market.id, open_only=request.query_params.get("all") != "1"
     )
     if request.url.path.endswith(".csv"):
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=ARREARS_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(records)
-        # A BOM so that the spreadsheet programs operators use read the Chinese right.
-        return Response(
-            "\ufeff" + out.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="arrears-{market.id}.csv"'},
-        )
+        return arrears_csv(market.id, records)
     return JSONResponse(records)
+
+
+def arrears_csv(market: str, records: list[dict[str, Any]]) -> Response:
+    """The arrears records as the national complaint channel asks for them (the API's
+    export and the operators' page share it)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ARREARS_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(records)
+    # A BOM so that the spreadsheet programs operators use read the Chinese right.
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="arrears-{market}.csv"'},
+    )
 
 
 async def disputes(request: Request) -> Response:

@@ -18,6 +18,25 @@ local function split(s)
   if s then for w in string.gmatch(s, '%S+') do out[#out + 1] = w end end
   return out
 end
+-- Space-separated id lists (records never hold arrays): without and with one id.
+local function drop(list, item)
+  local out = {}
+  for _, x in ipairs(split(list)) do if x ~= item then out[#out + 1] = x end end
+  return table.concat(out, ' ')
+end
+local function add(list, item)
+  local out = split(list)
+  for _, x in ipairs(out) do if x == item then return list end end
+  out[#out + 1] = item
+  return table.concat(out, ' ')
+end
+-- Where a no-show stands for the worker's reliability: only 'confirmed' and 'rejected'
+-- count at once; 'open' counts after a grace period (matcher.scoring).
+local function noshow_state(t)
+  if t.review == 'accepted' or t.review == 'rejected' then return t.review end
+  local by_answer = {confirm = 'confirmed', dispute = 'disputed', explain = 'explained'}
+  return by_answer[t.worker_answer or ''] or 'open'
+end
 local function emit(stream, ...)
   redis.call('XADD', stream, 'MAXLEN', '~', '500000', '*', ...)
 end
@@ -100,12 +119,18 @@ local profile = cjson.decode(ARGV[7])
 local old = getj(KEYS[2], ARGV[1])
 if old then
   -- What the worker's history says travels with each day's check-in, so the matcher
-  -- reads one record: days hired recently (fairness) and employers they blocked.
+  -- reads one record: days hired recently (fairness), employers they blocked or that
+  -- either side rated down, no-shows (reliability), questions still to ask them.
   profile.recent_hires = old.recent_hires
   profile.blocked_employers = old.blocked_employers
+  profile.wary_employers = old.wary_employers
+  profile.noshows = old.noshows
+  profile.after_work = old.after_work
 end
 given.recent_hires = profile.recent_hires or ''
 given.blocked_employers = profile.blocked_employers or ''
+given.wary_employers = profile.wary_employers or ''
+given.noshows = profile.noshows or {}
 local first = false
 if not ck then
   first = true
@@ -404,9 +429,12 @@ RECORD_OUTCOME = r"""
 -- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] checkins:{ticket day}  KEYS[4] tickets  KEYS[5] queue
 -- KEYS[6] events  KEYS[7] stats:{ticket day}  KEYS[8] workers
 -- ARGV[1] job id  ARGV[2] worker id  ARGV[3] hired | not_hired | no_show  ARGV[4] now ms
--- ARGV[5] reason  ARGV[6] today
+-- ARGV[5] reason  ARGV[6] today  ARGV[7] oldest day of no-shows kept on the profile
 -- A later outcome corrects an earlier one; counters move with it. A slot freed by
 -- not_hired / no_show reopens a filled job (filled -> open) while the day lasts.
+-- The worker's profile learns what to ask them at their next check-in (pay after a
+-- hire, "the boss says you did not come" after a no-show) and keeps each no-show with
+-- its state: it counts against reliability only once the worker could explain.
 local now = tonumber(ARGV[4])
 local job = getj(KEYS[1], ARGV[1])
 if not job then return cjson.encode({err = 'no_job'}) end
@@ -456,11 +484,26 @@ if profile then
   if new == 'hired' then days[#days + 1] = job.day end
   while #days > 14 do table.remove(days, 1) end
   profile.recent_hires = table.concat(days, ' ')
+  local todo = split(drop(profile.after_work, ref))
+  if (new == 'hired' and not t.pay) or (new == 'no_show' and not t.worker_answer) then
+    todo[#todo + 1] = ref
+  end
+  while #todo > 20 do table.remove(todo, 1) end
+  profile.after_work = table.concat(todo, ' ')
+  local noshows = {}
+  for r, e in pairs(profile.noshows or {}) do
+    if r ~= ref and e.day >= ARGV[7] then noshows[r] = e end
+  end
+  if new == 'no_show' then
+    noshows[ref] = {day = job.day, state = noshow_state(t)}
+  end
+  profile.noshows = noshows
   putj(KEYS[8], ARGV[2], profile)
 end
 local ck = getj(KEYS[3], ARGV[2])
 if ck then
   ck.recent_hires = profile and profile.recent_hires or ck.recent_hires
+  if profile then ck.noshows = profile.noshows end
   if new == 'hired' then ck.status = 'hired'; ck.booking = ref
   elseif new == 'not_hired' then ck.status = 'available'; ck.booking = nil
   else ck.status = 'released'; ck.booking = nil end
@@ -515,12 +558,17 @@ return cjson.encode({ok = job.status})
 
 AFTER_WORK = r"""
 -- KEYS[1] tickets  KEYS[2] employers  KEYS[3] arrears  KEYS[4] arrears:open  KEYS[5] disputes
--- KEYS[6] workers  KEYS[7] events  KEYS[8] stats:{ticket day}
--- ARGV[1] ticket ref  ARGV[2] what: 'pay' | 'answer' | 'rate'  ARGV[3] JSON of the report
--- ARGV[4] now ms  ARGV[5] arrears id (for 'pay')  ARGV[6] arrears count that blocks posting
+-- KEYS[6] workers  KEYS[7] events  KEYS[8] stats:{ticket day}  KEYS[9] checkins:{today}
+-- ARGV[1] ticket ref  ARGV[2] what: 'pay' | 'answer' | 'rate' | 'review'
+-- ARGV[3] JSON of the report  ARGV[4] now ms  ARGV[5] arrears id (for 'pay')
+-- ARGV[6] arrears count that blocks posting
 -- What each side reports after the interview, kept on the ticket and where operators
 -- look: unpaid wages become an arrears record (repeated arrears block the employer),
--- a worker's "I went, the boss wasn't there" becomes a dispute, ratings and blocks.
+-- a worker's "I went, the boss wasn't there" becomes a dispute and "I had something
+-- on" an explanation (both in the operators' queue, KEYS[5]); an operator's review
+-- settles either; ratings and blocks. The worker's profile (and today's check-in, so
+-- the matcher sees it at once) keeps what changes their matching: blocked and
+-- rated-down employers, and the state of each no-show.
 local t = getj(KEYS[1], ARGV[1])
 if not t then return cjson.encode({err = 'no_ticket'}) end
 local r = cjson.decode(ARGV[3])
@@ -528,10 +576,12 @@ local now = tonumber(ARGV[4])
 local emp_id = t.employer_id or ''
 local emp = getj(KEYS[2], emp_id) or {id = emp_id, arrears_open = 0, incidents = 0,
                                        up = 0, down = 0, name = t.employer_name}
+local p = getj(KEYS[6], t.worker_id)
 local what = ARGV[2]
+local function replay() return cjson.encode({ok = cjson.encode(t), replay = true}) end
 if what == 'pay' then
   if t.status ~= 'hired' then return cjson.encode({err = 'not_hired'}) end
-  if t.pay then return cjson.encode({ok = cjson.encode(t), replay = true}) end
+  if t.pay then return replay() end
   t.pay = r.paid
   t.paid_yuan = r.paid_yuan
   t.pay_ms = now
@@ -553,40 +603,82 @@ if what == 'pay' then
     redis.call('HINCRBY', KEYS[8], 'arrears_reported', 1)
     emit(KEYS[7], 'type', 'arrears', 'ticket', t.ref, 'arrears', rec.id, 'at', now)
   end
+  if p then p.after_work = drop(p.after_work, t.ref) end
 elseif what == 'answer' then
+  if t.worker_answer then
+    if t.worker_answer == r.answer then return replay() end
+    return cjson.encode({err = 'answered'})
+  end
+  if r.answer == 'explain' and t.status ~= 'no_show' then
+    return cjson.encode({err = 'not_no_show'})
+  end
   t.worker_answer = r.answer
   t.worker_reason = r.reason or ''
   t.worker_answer_ms = now
-  if r.answer == 'dispute' then
+  if r.answer ~= 'confirm' then
+    t.review = 'pending'
     redis.call('ZADD', KEYS[5], now, t.ref)
+  end
+  if r.answer == 'dispute' then
     if r.reason == 'no_job' or r.reason == 'boss_absent' then
       -- The job "was not there": shown to operators as a show-up incident.
       emp.incidents = (emp.incidents or 0) + 1
+      emp.not_there = (emp.not_there or 0) + 1
     end
     redis.call('HINCRBY', KEYS[8], 'disputes', 1)
     emit(KEYS[7], 'type', 'dispute', 'ticket', t.ref, 'worker', t.worker_id, 'at', now)
+  elseif r.answer == 'explain' then
+    emit(KEYS[7], 'type', 'noshow_explained', 'ticket', t.ref, 'worker', t.worker_id,
+         'at', now)
   end
+  if p then p.after_work = drop(p.after_work, t.ref) end
+elseif what == 'review' then
+  if t.review ~= 'pending' then
+    if t.review == r.decision then return replay() end
+    return cjson.encode({err = 'not_pending'})
+  end
+  t.review = r.decision
+  t.review_by = r.by
+  t.review_note = r.note or ''
+  t.review_ms = now
+  redis.call('ZREM', KEYS[5], t.ref)
+  if r.decision == 'rejected' and t.worker_answer == 'dispute' and
+     (t.worker_reason == 'no_job' or t.worker_reason == 'boss_absent') then
+    -- The operator found the job was there after all: no incident on the employer.
+    emp.incidents = math.max(0, (emp.incidents or 0) - 1)
+    emp.not_there = math.max(0, (emp.not_there or 0) - 1)
+  end
+  emit(KEYS[7], 'type', 'answer_' .. r.decision, 'ticket', t.ref, 'worker', t.worker_id,
+       'by', r.by, 'at', now)
 elseif what == 'rate' then
   t.ratings = t.ratings or {}
   local side = r.by
-  if t.ratings[side] then return cjson.encode({ok = cjson.encode(t), replay = true}) end
+  if t.ratings[side] then return replay() end
   t.ratings[side] = {thumbs = r.thumbs, reason = r.reason or '', at = now}
   if side == 'worker' then
     if r.thumbs == 'up' then emp.up = (emp.up or 0) + 1 else emp.down = (emp.down or 0) + 1 end
-    if r.block then
-      local p = getj(KEYS[6], t.worker_id)
-      if p then
-        local seen = false
-        for _, e in ipairs(split(p.blocked_employers)) do if e == emp_id then seen = true end end
-        if not seen then
-          p.blocked_employers = ((p.blocked_employers or '') .. ' ' .. emp_id):gsub('^ ', '')
-          putj(KEYS[6], t.worker_id, p)
-        end
-      end
-    end
+  end
+  if p and emp_id ~= '' then
+    -- A thumbs-down either way makes this pair a little less likely to meet again;
+    -- a block by the worker makes it never happen.
+    if r.thumbs == 'down' then p.wary_employers = add(p.wary_employers, emp_id) end
+    if side == 'worker' and r.block then p.blocked_employers = add(p.blocked_employers, emp_id) end
   end
 else
   return cjson.encode({err = 'bad_report'})
+end
+if p then
+  if p.noshows and p.noshows[t.ref] then p.noshows[t.ref].state = noshow_state(t) end
+  putj(KEYS[6], t.worker_id, p)
+  local ck = getj(KEYS[9], t.worker_id)
+  if ck then
+    ck.blocked_employers = p.blocked_employers or ''
+    ck.wary_employers = p.wary_employers or ''
+    ck.noshows = p.noshows or {}
+    putj(KEYS[9], t.worker_id, ck)
+  end
+  -- The matchers' pools refresh a worker named in an event.
+  emit(KEYS[7], 'type', 'worker_history', 'worker', t.worker_id, 'at', now)
 end
 putj(KEYS[1], t.ref, t)
 if emp_id ~= '' then putj(KEYS[2], emp_id, emp) end

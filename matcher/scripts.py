@@ -103,6 +103,12 @@ class Scripts:
         self._set_block = _register(redis, SET_BLOCK)
         self._lift_block = _register(redis, LIFT_BLOCK)
         self._set_market_settings = _register(redis, SET_MARKET_SETTINGS)
+        self._all += [
+            self._edit_held_job,
+            self._set_block,
+            self._lift_block,
+            self._set_market_settings,
+        ]
 
     async def post_job(
         self,
@@ -276,6 +282,7 @@ class Scripts:
         outcome: str,
         now_ms: int,
         reason: str,
+        keep_from: str,
     ) -> Result:
         keys = [
             k.jobs,
@@ -287,7 +294,7 @@ class Scripts:
             k.stats(job_day),
             k.workers,
         ]
-        args: list[Arg] = [job_id, worker_id, outcome, now_ms, reason, day]
+        args: list[Arg] = [job_id, worker_id, outcome, now_ms, reason, day, keep_from]
         return _decode(await self._call(self._record_outcome, keys, args))
 
     async def withdraw_offer(
@@ -325,6 +332,7 @@ class Scripts:
         self,
         k: MarketKeys,
         *,
+        day: str,
         ticket_day: str,
         ref: str,
         what: str,
@@ -342,6 +350,7 @@ class Scripts:
             k.workers,
             k.events,
             k.stats(ticket_day),
+            k.checkins(day),
         ]
         args: list[Arg] = [ref, what, report_json, now_ms, arrears_id, block_at]
         return _decode(await self._call(self._after_work, keys, args))

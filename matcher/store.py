@@ -36,6 +36,7 @@ from matcher.records import (
     worker_id_for,
 )
 from matcher.redis_client import is_cluster
+from matcher.scoring import NOSHOW_WINDOW_DAYS
 from matcher.scripts import Result, ScriptError, Scripts
 from matcher.settings import Settings
 from matcher.specs import CheckinSpec, JobSpec
@@ -248,6 +249,7 @@ class Store:
             raise ScriptError("no_ticket")
         result = await self.scripts.after_work(
             self.keys(market),
+            day=self.today(),
             ticket_day=ticket["day"],
             ref=ref,
             what=what,
@@ -276,7 +278,17 @@ class Store:
     async def worker_answer(
         self, market: str, ref: str, *, answer: str, reason: str
     ) -> dict[str, Any]:
+        """The worker's word on the employer's outcome: confirm, dispute ("I went, the
+        boss wasn't there") or, after a no-show, explain ("I had something on")."""
         return await self._after_work(market, ref, "answer", {"answer": answer, "reason": reason})
+
+    async def review_answer(
+        self, market: str, ref: str, *, decision: str, by: str, note: str = ""
+    ) -> dict[str, Any]:
+        """An operator settles a dispute or a no-show explanation: ``accepted`` or
+        ``rejected`` (a rejected explanation counts the no-show against reliability)."""
+        report = {"decision": decision, "by": by, "note": note}
+        return await self._after_work(market, ref, "review", report)
 
     async def rate(
         self, market: str, ref: str, *, by: str, thumbs: str, reason: str, block: bool
@@ -355,6 +367,9 @@ class Store:
             outcome=outcome,
             now_ms=to_ms(now),
             reason=reason,
+            keep_from=(
+                date.fromisoformat(day_key(now)) - timedelta(NOSHOW_WINDOW_DAYS)
+            ).isoformat(),
         )
         ticket = loads(result.value)
         assert ticket is not None
