@@ -24,6 +24,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk import aftercare_api, api, metrics, pages
+from kiosk.csrf import CsrfProtect
+from kiosk.device_guard import KioskGuard
 from kiosk.ratelimit import WriteRateLimit
 from kiosk.state import AppState
 from matcher.clock import Clock, clock_from_setting
@@ -57,6 +59,10 @@ class SecurityHeaders:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
+                if scope.get("scheme") == "https":
+                    # Behind TLS (uvicorn's proxy headers set the scheme): every cookie
+                    # is Secure, whichever part of the app set it.
+                    headers[:] = [_secure_cookie(k, v) for k, v in headers]
                 headers += [
                     (
                         b"content-security-policy",
@@ -71,6 +77,12 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _secure_cookie(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    if name.lower() == b"set-cookie" and b"secure" not in value.lower():
+        return name, value + b"; Secure"
+    return name, value
 
 
 async def health(request: Request) -> Response:
@@ -174,6 +186,9 @@ def create_app(
             same_site="lax",
             max_age=12 * 3600,
         ),
+        # Inside the session middleware: both read the session it loads.
+        Middleware(CsrfProtect),
+        Middleware(KioskGuard),
     ]
     return Starlette(
         routes=routes,

@@ -1,4 +1,5 @@
-"""The ``kuaizhao`` command: serve, matcher, token, skills, demo, report, bench."""
+"""The ``kuaizhao`` command: serve, matcher, token, user, kiosk, skills, demo, report,
+bench."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from redis.asyncio import Redis
 
 from kiosk.auth import ROLES, create_token
 from kiosk.backup import backup_command, restore_command
+from kiosk.cli_accounts import add_parsers as add_account_parsers
+from kiosk.cli_accounts import demo_access
 from kiosk.state import AppState
 from matcher.clock import SystemClock, clock_from_setting, iso
 from matcher.embedded import EmbeddedServer, ServerNotFound, find_server_binary, socket_alive
@@ -102,6 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
             lines.append("  demo data loaded; API tokens (integration role):")
             for market_id, tok in tokens.items():
                 lines.append(f"    {market_id:<10} {tok}")
+            lines += await demo_access(state, base)
 
         async def announce() -> None:
             # Only once the port is bound: a busy port must not print "running".
@@ -311,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--from", dest="source", required=True, metavar="FILE")
     rs.add_argument("--replace", action="store_true", help="delete the store's keys first")
     rs.set_defaults(func=restore_command)
+    add_account_parsers(sub)
     b = sub.add_parser("bench", help="benchmarks, printing JSON")
     b.add_argument(
         "what", nargs="?", default="latency", choices=["latency", "match", "parse", "sim"]

@@ -81,14 +81,24 @@ exception_handlers: dict[Any, Any] = {404: not_found}
 
 
 def _collect() -> list[Route]:
-    from kiosk import employer_pages, hall_pages, worker_pages
+    from kiosk import employer_pages, hall_pages, ops_access, worker_pages
 
     return [
         Route("/lang/{lang}", set_lang, name="set_lang"),
         *hall_pages.routes,
         *worker_pages.routes,
         *employer_pages.routes,
+        *ops_access.routes,
     ]
 
 
 routes = _collect()
+
+
+def _collect_handlers() -> None:
+    from kiosk import ops_access
+
+    exception_handlers.update(ops_access.exception_handlers)
+
+
+_collect_handlers()

@@ -36,6 +36,12 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:rollup:{d}                     | HASH   | closed day's figures (JSON fields); kept |
 | kz:tokens                             | HASH   | sha256(token) -> token JSON (role, market) |
 | kz:matchers                           | HASH   | matcher consumer -> heartbeat ms |
+| kz:accounts                           | HASH   | username -> account JSON (argon2 hash) |
+| kz:opsess:{sha256(session id)}        | STRING | operator session JSON; OP_SESSION_TTL |
+| kz:login:{who}                        | STRING | failed logins of a name/address; LOGIN_WINDOW |
+| kz:audit                              | STREAM | operator actions, before/after; kept |
+| kz:devices                            | HASH   | sha256(credential) -> enrolled kiosk JSON |
+| kz:enrol:{code}                       | STRING | one-time enrolment code; ENROL_CODE_TTL |
 """
 
 from __future__ import annotations
@@ -55,6 +61,27 @@ def rate_limit(who: str, window: int) -> str:
 
 
 MATCHERS = "kz:matchers"
+
+ACCOUNTS = "kz:accounts"
+AUDIT = "kz:audit"
+# Roughly ten years of a busy prefecture's operator actions; trimmed only past that.
+AUDIT_MAXLEN = 2_000_000
+DEVICES = "kz:devices"
+OP_SESSION_TTL_S = 12 * 3600
+LOGIN_WINDOW_S = 15 * 60
+ENROL_CODE_TTL_S = 30 * 60
+
+
+def op_session(digest: str) -> str:
+    return f"kz:opsess:{digest}"
+
+
+def login_failures(who: str) -> str:
+    return f"kz:login:{who}"
+
+
+def enrol_code(code: str) -> str:
+    return f"kz:enrol:{code}"
 
 
 class MarketKeys:

@@ -9,7 +9,7 @@ run instead of skipping silently.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,11 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from cluster_support import LocalCluster, local_cluster
+from ops_support import csrf_hook, enrol, login
 from redis.asyncio import Redis
 
 from kiosk.app import create_app
+from matcher.accounts import OpRole
 from matcher.clock import TZ, FixedClock
 from matcher.embedded import EmbeddedServer, ServerNotFound
 from matcher.markets import MARKETS
@@ -181,6 +183,39 @@ class Client(httpx.AsyncClient):
 @pytest.fixture
 async def client(redis: Redis, settings: Settings, clock: FixedClock) -> AsyncIterator[Client]:
     """The app over ASGI with its lifespan running; the matcher is driven by tests."""
+    app = create_app(settings, clock=clock, run_matcher=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with Client(transport=transport, base_url="http://kz.test") as c:
+            c.state = app.state.kz
+            # Like the kiosk in the hall: an enrolled device whose pages carry the CSRF
+            # token (tests of the refusals use ``bare_client``).
+            c.event_hooks["request"] = [csrf_hook(c)]
+            await enrol(c)
+            yield c
+
+
+OpsLogin = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def ops_login(client: Client) -> OpsLogin:
+    """``await ops_login(role="operator", markets=("kaili",))`` creates an operator
+    account and logs ``client`` in as it; returns the username."""
+
+    async def go(
+        role: OpRole = "operator",
+        markets: tuple[str, ...] = ("kaili",),
+        username: str | None = None,
+    ) -> str:
+        return await login(client, role=role, markets=markets, username=username)
+
+    return go
+
+
+@pytest.fixture
+async def bare_client(redis: Redis, settings: Settings, clock: FixedClock) -> AsyncIterator[Client]:
+    """A browser nobody enrolled and that sends no CSRF token unless told to."""
     app = create_app(settings, clock=clock, run_matcher=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

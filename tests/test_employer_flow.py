@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ops_support import new_visitor
 from conftest import Client
 from flow_support import Screen, employer_posts, follow, get, press
 
@@ -198,7 +199,7 @@ def test_default_times(hour: int, minute: int, expected: tuple[str, str, str]) -
 
 async def test_a_second_job_gets_a_free_desk(client: Client) -> None:
     await employer_posts(client, PHONE)
-    client.cookies.clear()
+    await new_visitor(client)
     s = await employer_posts(client, "13800000001")
     assert "2号洽谈桌" in s.one(".job-card").get_text()
 

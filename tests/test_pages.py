@@ -6,6 +6,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from ops_support import new_visitor
 from conftest import Client
 from flow_support import employer_posts, get, press, worker_checks_in
 
@@ -74,7 +75,7 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     assert status["data-status"] == "available"
     assert "139****0001" in status.get_text()
     # An employer on another device posts a matching job.
-    client.cookies.clear()
+    await new_visitor(client)
     s = await employer_posts(client, "13800000000", headcount=2)
     job_url = s.path
     assert re.fullmatch(r"/m/kaili/jobs/\w+", job_url), s.url
@@ -119,7 +120,7 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     assert cell is not None and cell.get_text() == "1"
     assert ops.select_one("tr[data-market=kaili] td[data-col=bookings]").get_text() == "1"  # type: ignore[union-attr]
     # Someone else cannot record outcomes on this job.
-    client.cookies.clear()
+    await new_visitor(client)
     r = await client.post(f"/m/kaili/jobs/{job_id}/outcome", data={"outcome": "no_show"})
     assert r.status_code == 404
 

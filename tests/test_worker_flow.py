@@ -6,6 +6,7 @@ Screens are parsed; buttons are pressed the way a browser sends them (flow_suppo
 from __future__ import annotations
 
 import pytest
+from ops_support import new_visitor
 from conftest import Client
 from flow_support import Screen, follow, get, press, soup, worker_checks_in
 
@@ -137,7 +138,7 @@ async def test_wage_stepper_works_without_script(client: Client) -> None:
 async def test_returning_worker_checks_in_with_one_tap(client: Client) -> None:
     await worker_checks_in(client, PHONE, township="522601101", reach="township", wage_taps=3)
     await client.post("/m/kaili/leave")
-    client.cookies.clear()
+    await new_visitor(client)
     s = await get(client, "/m/kaili/worker")
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
     assert s.path == "/m/kaili/worker/same"

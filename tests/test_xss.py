@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import checkin_body, job_body
-from conftest import Client
+from conftest import Client, OpsLogin
 
 from matcher.queue import Matcher
 
@@ -21,7 +21,7 @@ PAYLOADS = [
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 async def test_payloads_are_escaped_everywhere(
-    client: Client, auth: dict[str, str], payload: str
+    client: Client, auth: dict[str, str], ops_login: OpsLogin, payload: str
 ) -> None:
     r = await client.post(
         "/api/v1/markets/kaili/checkins",
@@ -50,11 +50,18 @@ async def test_payloads_are_escaped_everywhere(
     ticket = (
         await client.post(f"/api/v1/markets/kaili/offers/{offer['id']}/accept", headers=auth)
     ).json()["ticket"]
+    await ops_login(role="admin", markets=())
+    # The payload as an operator's kiosk name, shown on the operators' pages too.
+    r = await client.post("/ops/m/kaili/kiosks", data={"action": "code", "name": payload[:30]})
+    assert r.status_code == 200
     pages = [
         "/",
         "/m/kaili/",
         "/m/kaili/board",
         "/ops/",
+        "/ops/m/kaili/",
+        "/ops/audit",
+        "/ops/m/kaili/kiosks",
         f"/m/kaili/jobs/{job['id']}",
         f"/m/kaili/tickets/{ticket['ref']}?k={offer['id']}",
     ]

@@ -250,8 +250,14 @@
       var home = body.getAttribute("data-home-url") || "/";
       var go = function () { window.location.replace(home); };
       // The server forgets the session (its cookie is cleared by the answer).
+      // The same CSRF header htmx sends (body's hx-headers), or the reset is refused.
+      var headers = { "HX-Request": "true" };
+      try {
+        var extra = JSON.parse(body.getAttribute("hx-headers") || "{}");
+        Object.keys(extra).forEach(function (k) { headers[k] = extra[k]; });
+      } catch (e) { /* no token: the server refuses and the session ages out */ }
       fetch(body.getAttribute("data-reset-url"), {
-        method: "POST", credentials: "same-origin", headers: { "HX-Request": "true" }
+        method: "POST", credentials: "same-origin", headers: headers
       }).then(go, go);
     }
     stay.addEventListener("click", function (ev) { ev.stopPropagation(); stillHere(); });
