@@ -7,6 +7,8 @@ Chromium is the system's (``chromium`` on PATH); nothing is ever downloaded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 import socket
@@ -25,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwrig
 
 from kiosk.app import create_app
 from matcher.clock import FixedClock
+from matcher.keys import DEVICES
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
@@ -57,6 +60,13 @@ MASKED_PHONE = re.compile(r"1[3-9]\d\*{4}\d{4}")
 class LiveServer:
     url: str
     redis_url: str
+    # The server's own clock: a test may move the morning on (e.g. to age open jobs).
+    clock: FixedClock
+
+
+# Every browser context is a kiosk enrolled for all markets (tests/ops_support.py
+# enrols through the real pages; here the record is written the way redeem() does).
+DEVICE_TOKEN = "kzd_browser-tests-kiosk-0000000000000000000000"
 
 
 def _flush(url: str) -> None:
@@ -67,12 +77,30 @@ def _flush(url: str) -> None:
         client.close()
 
 
+def _enrol_test_kiosk(url: str) -> None:
+    digest = hashlib.sha256(DEVICE_TOKEN.encode()).hexdigest()
+    record = {
+        "id": digest[:12],
+        "market": "*",
+        "name": "browser tests",
+        "enrolled_at": MORNING.isoformat(),
+        "enrolled_by": "tests",
+    }
+    client = redis.Redis.from_url(url)
+    try:
+        client.hset(DEVICES, digest, json.dumps(record))
+    finally:
+        client.close()
+
+
 @contextmanager
 def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
     """The whole app (web + matcher task) on 127.0.0.1, over a flushed db."""
     _flush(redis_url)
+    _enrol_test_kiosk(redis_url)
     settings = make_settings(redis_url, data_dir, claim_idle_ms=50, api_token=API_TOKEN)
-    app = create_app(settings, clock=FixedClock(MORNING), run_matcher=True, matcher_tick_s=0.2)
+    clock = FixedClock(MORNING)
+    app = create_app(settings, clock=clock, run_matcher=True, matcher_tick_s=0.2)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -97,7 +125,7 @@ def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
             if time.monotonic() > deadline:
                 raise TimeoutError("the app did not start within 15 s")
             time.sleep(0.02)
-        yield LiveServer(url=f"http://127.0.0.1:{port}", redis_url=redis_url)
+        yield LiveServer(url=f"http://127.0.0.1:{port}", redis_url=redis_url, clock=clock)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -113,19 +141,23 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
 
 
-def new_device(browser: Browser, base_url: str, viewport: ViewportSize) -> BrowserContext:
-    """One device: a kiosk screen, or a phone when the viewport is narrow."""
+def new_device(
+    browser: Browser, base_url: str, viewport: ViewportSize, scale: float = 1
+) -> BrowserContext:
+    """One device: a kiosk screen, or a phone when the viewport is narrow; ``scale`` is
+    the device pixel ratio (a phone's is 3; sizes are measured in CSS px either way)."""
     phone = viewport["width"] < 600
     context = browser.new_context(
         base_url=base_url,
         viewport=viewport,
         has_touch=True,
         is_mobile=phone,
-        device_scale_factor=1,
+        device_scale_factor=scale,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
     )
     context.set_default_timeout(10_000)
+    context.add_cookies([{"name": "kz_device", "value": DEVICE_TOKEN, "url": base_url}])
     return context
 
 

@@ -50,7 +50,8 @@ JOB_TITLE = "招一个搬砖的小工"
 LIVE_MS = 10_000  # htmx polls every 2 s; the matcher ticks every 0.2 s
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
-Device = Callable[[ViewportSize], Page]
+# ``device(PORTRAIT)``, or ``device(PHONE, 3)`` for a phone's pixel ratio.
+Device = Callable[..., Page]
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +80,8 @@ def device(browser: Browser, server: LiveServer) -> Iterator[Device]:
     contexts: list[BrowserContext] = []
     errors: list[str] = []
 
-    def open_page(viewport: ViewportSize) -> Page:
-        context = new_device(browser, server.url, viewport)
+    def open_page(viewport: ViewportSize, scale: float = 1) -> Page:
+        context = new_device(browser, server.url, viewport, scale)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -146,11 +147,18 @@ def worker_checks_in(page: Page, screens: Screens, suffix: str) -> None:
     page.locator("a.door-worker").tap()
     expect(page).to_have_url(re.compile(r"/m/kaili/worker$"))
     expect(page.locator("h1")).to_have_text("您的手机号是多少?")
-    keypad(page, "1398765432")
-    page.locator(".key[data-key=back]").tap()
-    keypad(page, "21")
+    if page.locator(".keypad").is_visible():
+        keypad(page, "1398765432")
+        page.locator(".key[data-key=back]").tap()
+        keypad(page, "21")
+        expect(page.locator("#phone")).to_be_focused()  # a scanned card would type here
+    else:
+        # A phone hides the big keypad: a tap on the field brings up the phone's own
+        # number pad, whose taps arrive as typed digits.
+        expect(page.locator("#phone")).to_have_attribute("inputmode", "numeric")
+        page.locator("#phone").tap()
+        page.keyboard.type(WORKER_PHONE)
     expect(page.locator("#phone")).to_have_value(WORKER_PHONE)
-    expect(page.locator("#phone")).to_be_focused()  # a scanned card would type here
     screens.check(f"worker-1-phone-{suffix}.png")
     page.locator(".btn-next").tap()
     expect(page).to_have_url(re.compile(r"/worker/skills$"))
@@ -296,6 +304,37 @@ def test_same_day_loop_by_taps(device: Device, layout: Layout) -> None:
     if layout.name == "landscape":
         shot(ops, "ops-landscape.png")
     problems = at_kiosk.problems + at_employer.problems
+    assert not problems, "\n".join(problems)
+
+
+def test_the_loop_on_phones(device: Device) -> None:
+    """Both sides on phone browsers (390×844 CSS px, touch, pixel ratio 3): the worker
+    checks in by taps, an employer posts, the worker takes the offer and sees the ticket;
+    every screen measured against the same floor as the kiosk's."""
+    worker = device(PHONE, 3)
+    at_worker = Screens(worker, PHONE)
+    worker_checks_in(worker, at_worker, "phone")
+    employer = device(PHONE, 3)
+    at_employer = Screens(employer, PHONE)
+    employer_posts(employer, at_employer, "phone")
+    at_employer.check("employer-job-open-phone.png")
+
+    offer = worker.locator("article.offer")
+    expect(offer).to_be_visible(timeout=LIVE_MS)
+    expect(offer.locator("h2")).to_have_text(JOB_TITLE)
+    at_worker.check("worker-8-offer-phone.png")
+    offer.get_by_role("button", name="接这个活", exact=True).tap()
+    expect(worker).to_have_url(re.compile(r"/m/kaili/tickets/KL1127-\d{3}$"))
+    expect(worker.locator(".ticket .qr svg")).to_be_visible()
+    expect(worker.locator(".ticket-where")).to_have_text("1号洽谈桌")
+    at_worker.check("ticket-phone.png")
+    booking = employer.locator("li.booking")
+    expect(booking).to_have_attribute("data-status", "booked", timeout=LIVE_MS)
+    at_employer.check("employer-job-phone.png")
+    # A phone's screen is its owner's: no idle reset, and nothing wider than the phone.
+    assert worker.evaluate("window.innerWidth") == PHONE["width"]
+    assert worker.evaluate("window.devicePixelRatio") == 3
+    problems = at_worker.problems + at_employer.problems
     assert not problems, "\n".join(problems)
 
 
