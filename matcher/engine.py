@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # How many proposals are re-read from Redis per round, per offer still needed.
 VERIFY_FACTOR = 2
+# Rounds of choosing for a job when other matchers took some of the chosen workers.
+MATCH_ROUNDS = 3
 EVENT_BATCH = 2000
 
 
@@ -86,16 +88,32 @@ class Engine:
     # -- a new or reopened job ----------------------------------------------------------
 
     async def match_job(self, market: str, job_id: str) -> int:
+        """Offer the job to the best free workers; returns how many offers were made.
+
+        Matchers work side by side: another may offer the same workers first, and the
+        script then skips them. Choosing again from those left (a few rounds) keeps a
+        job from being left with fewer offers than places just because of that race.
+        """
+        made = 0
+        for _round in range(MATCH_ROUNDS):
+            wanted, n = await self._match_job_once(market, job_id)
+            made += n
+            if n >= wanted:
+                break
+        return made
+
+    async def _match_job_once(self, market: str, job_id: str) -> tuple[int, int]:
+        """One round: (offers chosen, offers made); fewer made means some were lost."""
         store = self.store
         k = store.keys(market)
         now = store.clock.now()
         day, now_ms = day_key(now), to_ms(now)
         job = await store.get_job_record(market, job_id)
         if job is None or job["status"] != "open" or job["day"] != day:
-            return 0
+            return 0, 0
         need = job["remaining"] * self.settings.offers_per_slot - job["pending"]
         if need <= 0:
-            return 0
+            return 0, 0
         pool = await self.pool(market)
         facts = job_facts(job, self.gazetteer)
         # Workers an operator blocked are left out here, before the places are counted.
@@ -121,7 +139,7 @@ class Engine:
                     chosen.append((wid, score_pair(facts, w, now_ms)))
                     if len(chosen) >= need:
                         break
-        return await self.write_offers(market, job, chosen, blocked=blocked)
+        return len(chosen), await self.write_offers(market, job, chosen, blocked=blocked)
 
     # -- a new or freed worker ------------------------------------------------------------
 

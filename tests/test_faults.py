@@ -46,10 +46,13 @@ from kiosk.app import create_app
 from kiosk.validation import parse_checkin, parse_job
 from matcher.clock import FixedClock
 from matcher.embedded import EmbeddedServer, ServerNotFound
+from matcher.engine import Engine
 from matcher.keys import MATCHERS, MarketKeys
+from matcher.places import default_gazetteer
 from matcher.queue import Matcher
 from matcher.records import new_id
 from matcher.scripts import ScriptError
+from matcher.skills import default_taxonomy
 from matcher.store import Store
 
 MARKET = "kaili"
@@ -297,7 +300,7 @@ async def post_jobs(store: Store, clock: FixedClock, prefix: str, n: int) -> lis
     ]
 
 
-# -- 1+2. matcher kill -9 after read / after offer write; a poison entry ------------------
+# -- 1+3. matcher kill -9 after read / after offer write; a poison entry ------------------
 
 
 @pytest.mark.slow
@@ -393,6 +396,125 @@ async def test_killed_matcher_orphans_are_claimed_once_and_poison_is_dead_letter
     events = [f for _i, f in await entries(redis, K.events) if f["type"] == "dead_letter"]
     assert [e["entry"] for e in events] == [poison]
     assert survivor.terminate() == 0, survivor.output
+
+
+# -- 2. a matcher slower than the claim timeout ---------------------------------------------
+
+
+class StalledEngine(Engine):
+    """The injected stall: candidates chosen, offers not yet written, until ``go`` is set.
+    The worst moment to be slow: what it is about to write was chosen from a state that
+    other matchers change meanwhile."""
+
+    def __init__(self, store: Store, go: asyncio.Event) -> None:
+        super().__init__(store, default_taxonomy(), default_gazetteer())
+        self.go = go
+        self.stalled = asyncio.Event()
+
+    async def write_offers(self, *args: Any, **kw: Any) -> int:
+        self.stalled.set()
+        await self.go.wait()
+        return await super().write_offers(*args, **kw)
+
+
+async def test_matcher_stalled_past_the_claim_timeout_duplicates_nothing(
+    store: Store, clock: FixedClock
+) -> None:
+    """Matcher A reads the jobs and stalls before writing offers for longer than the claim
+    timeout; matcher B claims the same entries, offers, and workers start accepting; then A
+    wakes and writes what it chose long ago. Every job still has its offers once, no
+    worker is offered a job twice, and the accepts (double taps included) never book
+    past headcount or a worker twice."""
+    per_job = OFFERS_PER_JOB
+    workers = [await check_in(store, clock, n) for n in range(1, 3 * per_job + 3)]
+    go = asyncio.Event()
+    slow_engine = StalledEngine(store, go)
+    slow = Matcher(store, [MARKET], name="slow", engine=slow_engine)
+    fast = Matcher(store, [MARKET], name="fast")
+    await slow.ensure_groups()
+    await drain(fast)  # the check-ins: nothing to offer yet
+    jobs = await post_jobs(store, clock, "stall", 3)
+
+    reading = asyncio.create_task(slow.consume_once(MARKET))
+    await asyncio.wait_for(slow_engine.stalled.wait(), 10)
+    assert (await read_market(store.redis, MARKET)).pel, "the slow matcher holds the jobs"
+    await asyncio.sleep(store.settings.claim_idle_ms * 3 / 1000)  # past the claim timeout
+    assert await fast.claim_orphans(MARKET) == len(jobs)
+    state = await check_invariants(store.redis, MARKET, settled=True)
+    assert_offered_once(state, jobs)
+    # A worker takes one of the fast matcher's offers while the slow one still sleeps.
+    first = state.offers_of(jobs[0])[0]
+    await store.accept_offer(MARKET, first["id"], worker_id=first["worker_id"])
+
+    go.set()
+    await asyncio.wait_for(reading, 10)
+    await drain(fast)  # whatever the accept put back on the queue
+    state = await check_invariants(store.redis, MARKET, settled=True)
+    for job_id in jobs:
+        offers = state.offers_of(job_id)
+        assert len({o["worker_id"] for o in offers}) == len(offers), offers
+        live = [o for o in offers if o["status"] in ("pending", "accepted")]
+        assert len(live) <= per_job, offers
+
+    # Every worker taps every offer they hold, twice, all at once.
+    async def accept(offer: dict[str, Any]) -> str:
+        try:
+            ticket = await store.accept_offer(MARKET, offer["id"], worker_id=offer["worker_id"])
+            return str(ticket["ref"])
+        except ScriptError as exc:
+            return exc.code
+
+    pending = [o for o in state.offers.values() if o["status"] == "pending"]
+    await asyncio.gather(*(accept(o) for o in pending * 2))
+    await drain(fast)
+    state = await check_invariants(store.redis, MARKET, settled=True)
+    booked = state.active_tickets()
+    assert len(booked) == len(jobs), "each job of headcount 1 booked once"
+    assert len({t["worker_id"] for t in booked}) == len(booked)
+    assert set(workers) >= {t["worker_id"] for t in booked}
+
+
+@pytest.mark.slow
+async def test_matcher_process_stalled_past_the_claim_timeout_duplicates_nothing(
+    fresh: Redis, server: EmbeddedServer, data: Path, procs: list[Proc]
+) -> None:
+    """The same with real processes: matcher A is stopped (SIGSTOP) holding a job's entry
+    for longer than B's claim timeout; B claims it and offers; A is continued, handles the
+    entry it still holds, and writes nothing twice."""
+    redis, clock = fresh, FixedClock(MORNING)
+    store = await make_store(redis, server.url, data)
+    for n in range(1, 4 * OFFERS_PER_JOB + 1):
+        await check_in(store, clock, n)
+    # A logs in as its own user, so that its connections can be told apart.
+    await acl(redis, "SETUSER", "kzdoomed", "on", ">pw", "~*", "&*", "+@all")
+    slow = start_matcher(procs, f"unix://kzdoomed:pw@{server.socket_path}", data, 60_000)
+    name = await consumer_of(redis, slow)
+    await until(lambda: settled(redis), "check-ins handled", watch=(slow,))
+    held = await deliver_to_stopped(redis, slow, name, lambda: post_one(store, clock, "held"))
+
+    fast = start_matcher(procs, server.url, data, claim_idle_ms=300)
+    await consumer_of(redis, fast)
+    await until(lambda: job_offered(redis, held), "B to claim and offer", watch=(fast,))
+    assert not await pending_on(redis, name), "B took the entry over"
+    first = await offer_ids(redis, held)
+
+    os.kill(slow.popen.pid, signal.SIGCONT)
+
+    async def slow_done() -> bool:
+        # A has handled what it held once its consumer blocks in XREADGROUP again.
+        return any(
+            c.get("user") == "kzdoomed" and c.get("cmd") == "xreadgroup" and "b" in c["flags"]
+            for c in await redis.client_list()
+        )
+
+    await until(slow_done, "A to handle the entry it held", watch=(slow,))
+    later = await post_jobs(store, clock, "later", 2)  # both now share new work
+    await until(lambda: settled(redis), "the queue settled", watch=(slow, fast))
+    state = await check_invariants(redis, MARKET, settled=True)
+    assert_offered_once(state, [held, *later])
+    assert await offer_ids(redis, held) == first, "A wrote offers again"
+    assert slow.terminate() == 0, slow.output
+    assert fast.terminate() == 0, fast.output
 
 
 # -- 3. the server kill -9ed under load, restarted on its AOF ------------------------------
