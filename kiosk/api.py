@@ -20,6 +20,7 @@ from kiosk.i18n import message
 from kiosk.openapi import openapi_document
 from kiosk.state import AppState, get_state
 from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome, parse_review
+from matcher.blocks import Blocked
 from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
 from matcher.scripts import ScriptError
@@ -61,6 +62,9 @@ def invalid(exc: InvalidInput) -> ApiError:
 
 def script_error(exc: ScriptError) -> ApiError:
     code = exc.code
+    if isinstance(exc, Blocked):
+        # An operator's block, named with its last day.
+        return ApiError(403, code, f"err.{code}", until=exc.params["until"])
     status = 404 if code in _NOT_FOUND else 403 if code == "employer_blocked" else 409
     key = f"err.{code}" if not code.startswith("job_") or code == "job_full" else "err.job_closed"
     if code.startswith("offer_") and code not in (
@@ -186,7 +190,9 @@ async def post_job(request: Request) -> Response:
     if replay is not None:
         return replay
     try:
-        spec = parse_job(body, state.context(market))
+        # The market as its operators set it (wage floor, county).
+        live = await state.store.market_settings.effective(market.id)
+        spec = parse_job(body, state.context(live))
     except InvalidInput as exc:
         raise invalid(exc) from None
     try:
@@ -297,7 +303,8 @@ async def post_checkin(request: Request) -> Response:
     if replay is not None:
         return replay
     try:
-        spec = parse_checkin(body, state.context(market))
+        live = await state.store.market_settings.effective(market.id)
+        spec = parse_checkin(body, state.context(live))
     except InvalidInput as exc:
         raise invalid(exc) from None
     try:

@@ -17,14 +17,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk import htmx, posting_steps
+from kiosk import htmx, posting_steps, reject_reasons
 from kiosk.choices import MAX_CHOICES, headcount_in, skill_icon
 from kiosk.flow import JobAnswers, done_result, remember_done
-from kiosk.pages import FORM_ID_FIELD, market_or_404, render
+from kiosk.pages import FORM_ID_FIELD, live_market_or_404, market_or_404, render
 from kiosk.posting_steps import HEADCOUNT_MAX, ONSITE, default_times, desk_name, title_of
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, clean_text, parse_job
+from matcher.blocks import Blocked
 from matcher.clock import TZ, local_day
 from matcher.markets import Market
 from matcher.records import employer_id_for
@@ -68,11 +69,19 @@ async def _todays_jobs(request: Request, market: Market, phone: str) -> list[dic
 
 
 async def _after_phone(request: Request, market: Market, answers: JobAnswers) -> str:
+    state = get_state(request)
+    mine = employer_id_for(answers.phone, state.settings.secret)
+    block = await state.store.blocks.active(market.id, "employer", mine)
+    if block is not None:
+        # An operator's block is said at once, not after every question of the post.
+        answers.fail("err.employer_suspended", until=str(block["until"]))
+        answers.save(request, market.id)
+        return "phone"
     answers.mine = [j["id"] for j in await _todays_jobs(request, market, answers.phone)]
     answers.save(request, market.id)
     if not answers.start:
         now = get_state(request).clock.now()
-        answers.start, answers.end, answers.interview = default_times(now)
+        answers.start, answers.end, answers.interview = default_times(now, market.opens)
         answers.desk = await _least_busy_desk(request, market)
         answers.township = market.county_adcode
         answers.save(request, market.id)
@@ -128,11 +137,11 @@ STEPS: dict[str, Any] = {**posting_steps.STEPS, "mine": mine_step}
 
 
 async def start(request: Request) -> Response:
-    return await dispatch(request, FLOW, market_or_404(request), STEPS, "phone")
+    return await dispatch(request, FLOW, await live_market_or_404(request), STEPS, "phone")
 
 
 async def step(request: Request) -> Response:
-    return await dispatch(request, FLOW, market_or_404(request), STEPS)
+    return await dispatch(request, FLOW, await live_market_or_404(request), STEPS)
 
 
 def _today_at(value: str, now: datetime) -> str:
@@ -170,7 +179,7 @@ def job_body(request: Request, market: Market, answers: JobAnswers) -> dict[str,
 async def post_submit(request: Request) -> Response:
     """The review screen's 发布: the whole job goes to the store at once, under the
     flow's request id; a double tap or a resubmission posts one job."""
-    market = market_or_404(request)
+    market = await live_market_or_404(request)
     state = get_state(request)
     form = await request.form()
     rid = str(form.get(FORM_ID_FIELD, ""))
@@ -198,6 +207,11 @@ async def post_submit(request: Request) -> Response:
         answers.fail(error.key, **{k: str(v) for k, v in error.params.items()})
         answers.save(request, market.id)
         return FLOW.go(request, market, FIELD_STEP.get(field, "review"))
+    except Blocked as exc:
+        # An operator's block: said on the phone screen, where the number was given.
+        answers.fail(f"err.{exc.code}", **exc.params)
+        answers.save(request, market.id)
+        return FLOW.go(request, market, "phone")
     except ScriptError as exc:
         answers.fail(f"err.{exc.code}")
         answers.save(request, market.id)
@@ -232,6 +246,7 @@ async def _job_context(request: Request, market: Market, job_id: str) -> dict[st
         "taxonomy": state.taxonomy,
         "gazetteer": state.gazetteer,
         "skill_icon": skill_icon,
+        "reject_reason": reject_reasons.decode,
         "error": None,
         "version": htmx.version(job, owner),
     }

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from kiosk.i18n import LANGS
+from kiosk.state import get_state
 from kiosk.templating import LANG_COOKIE, request_lang, templates
 from kiosk.validation import FieldError
 from matcher.markets import MARKETS, Market
@@ -23,6 +24,13 @@ def market_or_404(request: Request) -> Market:
     if market is None:
         raise HTTPException(404)
     return market
+
+
+async def live_market_or_404(request: Request) -> Market:
+    """The market as its operators set it (``matcher.market_settings``): the screens
+    that post and check in use its desks, hours and wage floor."""
+    market = market_or_404(request)
+    return await get_state(request).store.market_settings.effective(market.id)
 
 
 def render(

@@ -49,14 +49,17 @@ def desk_name(n: int) -> str:
     return f"{n}号洽谈桌"
 
 
-def default_times(now: datetime) -> tuple[str, str, str]:
+def default_times(now: datetime, opens: str = "00:00") -> tuple[str, str, str]:
     """Start an hour from now on the half hour (time to interview first), work eight
     hours, interview half an hour before the start; never before now, never past
-    today."""
+    today. Before the hall opens (the market's opening hours) the interview is at the
+    opening and the work starts half an hour later."""
     first = earliest(now)
     start = min(-(-(now.hour * 60 + now.minute + 60) // 30) * 30, LAST_MINUTE)
+    opening = minutes(opens) or 0
+    start = min(max(start, opening + 30), LAST_MINUTE)
     end = min(start + 8 * 60, LAST_MINUTE)
-    interview = min(max(first, start - 30), start)
+    interview = min(max(first, opening, start - 30), start)
     return hhmm(start), hhmm(end), hhmm(interview)
 
 

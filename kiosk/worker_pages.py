@@ -17,11 +17,12 @@ from starlette.routing import Route
 from kiosk import htmx
 from kiosk.choices import parse_delta, skill_icon, step_value
 from kiosk.flow import WorkerAnswers, done_result, remember_done
-from kiosk.pages import FORM_ID_FIELD, market_or_404, render
+from kiosk.pages import FORM_ID_FIELD, live_market_or_404, market_or_404, render
 from kiosk.qr import qr_svg
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, parse_checkin
+from matcher.blocks import Blocked
 from matcher.markets import Market
 from matcher.scripts import ScriptError
 
@@ -47,6 +48,12 @@ def session_worker(request: Request, market: Market) -> str | None:
 async def _after_phone(request: Request, market: Market, answers: WorkerAnswers) -> str:
     """A worker seen before starts from last time's answers."""
     store = get_state(request).store
+    block = await store.blocks.active(market.id, "worker", store.worker_id(answers.phone))
+    if block is not None:
+        # An operator's block is said at once, not after every question.
+        answers.fail("err.worker_suspended", until=str(block["until"]))
+        answers.save(request, market.id)
+        return "phone"
     profile = await store.get_profile(market.id, store.worker_id(answers.phone))
     if not profile or not profile.get("skills"):
         return "skills"
@@ -138,11 +145,11 @@ STEPS: dict[str, Any] = {"same": same_step, "reach": reach_step, "wage": wage_st
 
 
 async def start(request: Request) -> Response:
-    return await dispatch(request, FLOW, market_or_404(request), STEPS, "phone")
+    return await dispatch(request, FLOW, await live_market_or_404(request), STEPS, "phone")
 
 
 async def step(request: Request) -> Response:
-    return await dispatch(request, FLOW, market_or_404(request), STEPS)
+    return await dispatch(request, FLOW, await live_market_or_404(request), STEPS)
 
 
 def _wage(raw: object, default: int) -> int:
@@ -156,7 +163,7 @@ def _wage(raw: object, default: int) -> int:
 async def checkin_submit(request: Request) -> Response:
     """The last screen: everything answered goes to the store at once, under the
     flow's request id."""
-    market = market_or_404(request)
+    market = await live_market_or_404(request)
     state = get_state(request)
     form = await request.form()
     rid = str(form.get(FORM_ID_FIELD, ""))
@@ -197,6 +204,11 @@ async def checkin_submit(request: Request) -> Response:
         answers.fail(error.key, **{k: str(v) for k, v in error.params.items()})
         answers.save(request, market.id)
         return FLOW.go(request, market, FIELD_STEP.get(name, "phone"))
+    except Blocked as exc:
+        # An operator's block: said on the phone screen, where the number was given.
+        answers.fail(f"err.{exc.code}", **exc.params)
+        answers.save(request, market.id)
+        return FLOW.go(request, market, "phone")
     except ScriptError as exc:
         answers.fail(f"err.{exc.code}")
         answers.save(request, market.id)

@@ -88,6 +88,8 @@ JOB_PUBLIC_FIELDS = (
     "created_at",
     "day",
     "flags",
+    # An operator's reason for not approving a held post: the employer reads it.
+    "review_reason",
 )
 
 

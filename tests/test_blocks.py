@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from builders import checkin_body, job_body
-from conftest import drain
+from conftest import API_TOKEN, Client, drain
+from flow_support import get, press
 
 from kiosk.validation import Context, parse_checkin, parse_job
 from matcher.blocks import Blocked
@@ -153,3 +154,45 @@ async def test_lifting_a_block_and_replacing_one(store: Store, clock: FixedClock
     with pytest.raises(ScriptError) as err:
         await store.blocks.lift("kaili", "e:nobody", by="c")
     assert err.value.code == "no_block"
+
+
+# -- what the API and the kiosk say to a blocked number --------------------------------
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+async def test_the_api_names_the_block_and_its_last_day(client: Client) -> None:
+    blocks = client.state.store.blocks
+    await blocks.block("kaili", kind="employer", phone=EMPLOYER, reason="x", last_day=TODAY, by="o")
+    worker = checkin_body(1)["phone"]
+    await blocks.block("kaili", kind="worker", phone=worker, reason="x", last_day=TODAY, by="o")
+    r = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=AUTH)
+    assert r.status_code == 403
+    error = r.json()["error"]
+    assert {k: error[k] for k in ("code", "message")} == {
+        "code": "employer_suspended",
+        "message": "市场已暂停这个号码发布招工, 到 2026-11-27 为止; 有疑问请到服务台 "
+        "(the market has suspended this number from posting jobs until 2026-11-27; "
+        "please see the desk)",
+    }
+    r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=AUTH)
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "worker_suspended"
+    assert "2026-11-27" in r.json()["error"]["message"]
+
+
+async def test_the_kiosk_says_it_on_the_phone_screen(client: Client) -> None:
+    blocks = client.state.store.blocks
+    await blocks.block("kaili", kind="employer", phone=EMPLOYER, reason="x", last_day=TODAY, by="o")
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": EMPLOYER})
+    assert s.question == "老板, 您的手机号是多少?"
+    assert "市场已暂停这个号码发布招工, 到 2026-11-27 为止" in s.one(".form-error").get_text()
+    worker = checkin_body(1)["phone"]
+    await blocks.block("kaili", kind="worker", phone=worker, reason="x", last_day=TODAY, by="o")
+    client.cookies.set("kz_lang", "en", domain="kz.test")
+    s = await get(client, "/m/kaili/worker")
+    s = await press(client, s, "button.btn-next", fill={"phone": worker})
+    assert "suspended this number from checking in until 2026-11-27" in (
+        s.one(".form-error").get_text()
+    )
