@@ -9,7 +9,7 @@ the database does not hand out logins.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal, cast
 
 from argon2 import PasswordHasher
@@ -100,7 +100,31 @@ async def list_accounts(redis: Redis) -> list[Account]:
 
 
 async def save(redis: Redis, account: Account) -> None:
-    await redis.hset(ACCOUNTS, account.username, json.dumps(asdict(account), ensure_ascii=False))
+    await redis.hset(ACCOUNTS, account.username, account_json(account))
+
+
+def new_account(
+    *,
+    username: str,
+    password: str,
+    role: OpRole,
+    markets: list[str] | tuple[str, ...] = (),
+    display_name: str = "",
+    created_at: str,
+) -> Account:
+    """A checked account with its password hashed, not yet stored."""
+    return Account(
+        username=check_username(username),
+        role=role,
+        markets=check_markets(role, markets),
+        display_name=display_name.strip()[:40],
+        created_at=created_at,
+        password_hash=_hasher.hash(check_password(password)),
+    )
+
+
+def account_json(account: Account) -> str:
+    return json.dumps(asdict(account), ensure_ascii=False)
 
 
 async def create_account(
@@ -113,26 +137,22 @@ async def create_account(
     display_name: str = "",
     created_at: str,
 ) -> Account:
-    name = check_username(username)
-    chosen = check_markets(role, markets)
-    account = Account(
-        username=name,
+    account = new_account(
+        username=username,
+        password=password,
         role=role,
-        markets=chosen,
-        display_name=display_name.strip()[:40],
+        markets=markets,
+        display_name=display_name,
         created_at=created_at,
-        password_hash=_hasher.hash(check_password(password)),
     )
     # HSETNX: two admins creating the same name at once get one account, not the later.
-    created = await redis.hsetnx(ACCOUNTS, name, json.dumps(asdict(account), ensure_ascii=False))
+    created = await redis.hsetnx(ACCOUNTS, account.username, account_json(account))
     if not created:
         raise AccountError("username", "account.error.exists")
     return account
 
 
 async def set_password(redis: Redis, account: Account, password: str) -> Account:
-    from dataclasses import replace
-
     updated = replace(account, password_hash=_hasher.hash(check_password(password)))
     await save(redis, updated)
     return updated

@@ -26,8 +26,9 @@ from conftest import API_TOKEN, MORNING, make_settings, unavailable
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, ViewportSize
 
 from kiosk.app import create_app
+from matcher.accounts import OpRole, account_json, new_account
 from matcher.clock import FixedClock
-from matcher.keys import DEVICES
+from matcher.keys import ACCOUNTS, DEVICES
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
@@ -131,6 +132,40 @@ def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
         thread.join(timeout=10)
         sock.close()
         _flush(redis_url)
+
+
+OPS_PASSWORD = "correct horse battery"
+
+
+def ops_sign_in(
+    page: Page,
+    server: LiveServer,
+    *,
+    role: OpRole = "operator",
+    markets: tuple[str, ...] = ("kaili",),
+    next_path: str = "/ops/",
+) -> None:
+    """Create an operator account (as ``kuaizhao user create`` does) and log the page's
+    browser in through the real login form."""
+    username = f"{role}-{'-'.join(markets) or 'all'}"
+    account = new_account(
+        username=username,
+        password=OPS_PASSWORD,
+        role=role,
+        markets=markets,
+        display_name=username,
+        created_at=MORNING.isoformat(),
+    )
+    client = redis.Redis.from_url(server.redis_url)
+    try:
+        client.hset(ACCOUNTS, account.username, account_json(account))
+    finally:
+        client.close()
+    page.goto(f"/ops/login?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", OPS_PASSWORD)
+    page.locator("form.ops-login button[type=submit]").click()
+    page.wait_for_url(f"**{next_path}")
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
