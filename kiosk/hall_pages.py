@@ -1,5 +1,5 @@
-"""Pages of the hall: the market picker, a market's kiosk home, the hall board, and
-the operators' overview of today's counts.
+"""Pages of the hall: the market picker, a market's kiosk home and the hall board
+(the operators' view of today is kiosk/ops_today.py).
 
 The hall board is a big public screen read from five metres: the view builds a small,
 display-ready model (names, wages with units, masked phones, the market's local time
@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from kiosk.device_guard import may_act_as_kiosk
 from kiosk.htmx import is_htmx
 from kiosk.i18n import LANGS, Lang, t
 from kiosk.pages import market_or_404, render
@@ -40,16 +41,6 @@ ICONS_DIR = Path(__file__).parent / "static" / "icons"
 # the skill's own, else its category's. The board shows the first that exists and the
 # word alone when neither does.
 ICON_NAMES = ("skills/{skill}.svg", "categories/{category}.svg")
-
-STAT_COLUMNS = (
-    "jobs_posted",
-    "headcount_posted",
-    "checkins",
-    "offers",
-    "bookings",
-    "hired",
-    "no_shows",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +70,14 @@ async def home(request: Request) -> Response:
     store = get_state(request).store
     stats = await store.stats(market.id, store.today())
     jobs = await store.list_jobs(market.id, status="open")
-    return render(request, "home.html", {"market": market, "stats": stats, "open_jobs": len(jobs)})
+    ctx = {
+        "market": market,
+        "stats": stats,
+        "open_jobs": len(jobs),
+        # Said on the start screen, not only after someone has typed their number.
+        "enrolled": await may_act_as_kiosk(request, market.id),
+    }
+    return render(request, "home.html", ctx)
 
 
 @lru_cache(maxsize=512)
@@ -198,31 +196,8 @@ async def board(request: Request) -> Response:
     return render(request, "board.html", ctx)
 
 
-async def ops(request: Request) -> Response:
-    state = get_state(request)
-    store = state.store
-    day = store.today()
-    rows = [(m, await store.stats(m.id, day)) for m in MARKETS.values()]
-    totals: dict[str, float] = {k: sum(int(s[k]) for _, s in rows) for k in STAT_COLUMNS}
-    totals["fill_rate"] = (
-        round(totals["hired"] / totals["headcount_posted"], 4)
-        if totals["headcount_posted"]
-        else 0.0
-    )
-    ctx = {
-        "rows": rows,
-        "day": day,
-        "totals": totals,
-        "updated": state.clock.now().astimezone(TZ).strftime("%H:%M:%S"),
-    }
-    if is_htmx(request):
-        return render(request, "_ops_counts.html", ctx)
-    return render(request, "ops.html", ctx)
-
-
 routes = [
     Route("/", picker, name="picker"),
     Route("/m/{market}/", home, name="home"),
     Route("/m/{market}/board", board, name="board"),
-    Route("/ops/", ops, name="ops"),
 ]
