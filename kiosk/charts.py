@@ -86,8 +86,9 @@ class Chart:
     empty_text: str
 
 
-def nice_max(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
+def nice_step(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1:
+    the charts count people and jobs, so a tick between two whole numbers says nothing)."""
     if value <= 1:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
@@ -97,13 +98,18 @@ def nice_max(value: float) -> float:
     return float(10 * power)  # pragma: no cover - the loop always returns
 
 
+def axis_top(peak: float) -> tuple[float, float]:
+    """The axis' top and tick step: at most four steps of a nice size above zero."""
+    step = nice_step(peak / 4)
+    return max(step, step * math.ceil(peak / step)), step
+
+
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def _ticks(top: float, y_of: Callable[[float], float]) -> list[Tick]:
-    step = top / 4
-    return [Tick(y_of(step * i), _fmt(step * i)) for i in range(5)]
+def _ticks(top: float, step: float, y_of: Callable[[float], float]) -> list[Tick]:
+    return [Tick(y_of(step * i), _fmt(step * i)) for i in range(round(top / step) + 1)]
 
 
 def _describe(title: str, categories: Sequence[str], series: Sequence[Series]) -> str:
@@ -117,11 +123,12 @@ def _describe(title: str, categories: Sequence[str], series: Sequence[Series]) -
 
 def _frame(
     chart_id: str, categories: Sequence[str], series: Sequence[Series]
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
     if any(len(s.values) != len(categories) for s in series):
         raise ValueError(f"chart {chart_id}: every series needs one value per category")
     peak = max((v for s in series for v in s.values), default=0.0)
-    return nice_max(peak), float(WIDTH - LEFT - RIGHT), float(HEIGHT - TOP - BOTTOM)
+    top, step = axis_top(peak)
+    return top, step, float(WIDTH - LEFT - RIGHT), float(HEIGHT - TOP - BOTTOM)
 
 
 def _labels(categories: Sequence[str], centre: list[float]) -> list[Label]:
@@ -138,7 +145,7 @@ def bar_chart(
     empty_text: str = "",
 ) -> Chart:
     """Grouped bars: one group per category, one bar per series in each group."""
-    top, plot_w, plot_h = _frame(chart_id, categories, series)
+    top, step_y, plot_w, plot_h = _frame(chart_id, categories, series)
     n = max(len(categories), 1)
     group_w = plot_w / n
     bar_w = group_w * 0.8 / max(len(series), 1)
@@ -173,7 +180,7 @@ def bar_chart(
         plot_left=LEFT,
         plot_right=WIDTH - RIGHT,
         plot_bottom=TOP + int(plot_h),
-        ticks=_ticks(top, y_of),
+        ticks=_ticks(top, step_y, y_of),
         labels=_labels(categories, [round(c, 1) for c in centres]),
         series=drawn,
         empty=not categories or all(v == 0 for s in series for v in s.values),
@@ -190,12 +197,14 @@ def line_chart(
     empty_text: str = "",
 ) -> Chart:
     """Lines over the categories (days), a dot with its figure at each."""
-    top, plot_w, plot_h = _frame(chart_id, categories, series)
-    n = len(categories)
-    step = plot_w / (n - 1) if n > 1 else 0.0
+    top, step_y, plot_w, plot_h = _frame(chart_id, categories, series)
+    n = max(len(categories), 1)
+    slot = plot_w / n
 
+    # Each point in the middle of its slot, as bars are: the first and last day's
+    # labels stay inside the picture.
     def x_of(i: int) -> float:
-        return LEFT + (i * step if n > 1 else plot_w / 2)
+        return LEFT + (i + 0.5) * slot
 
     def y_of(v: float) -> float:
         return TOP + plot_h - (v / top) * plot_h
@@ -218,8 +227,8 @@ def line_chart(
         plot_left=LEFT,
         plot_right=WIDTH - RIGHT,
         plot_bottom=TOP + int(plot_h),
-        ticks=_ticks(top, y_of),
-        labels=_labels(categories, [round(x_of(i), 1) for i in range(n)]),
+        ticks=_ticks(top, step_y, y_of),
+        labels=_labels(categories, [round(x_of(i), 1) for i in range(len(categories))]),
         series=drawn,
         empty=not categories or all(v == 0 for s in series for v in s.values),
         empty_text=empty_text,
