@@ -560,7 +560,7 @@ class Store:
                             await self.scripts.close_job(
                                 k,
                                 day=today,
-                                job_day=job["day"],
+                                job_day=old["day"],
                                 job_id=job_id,
                                 now_ms=to_ms(now),
                                 mode="day_end",

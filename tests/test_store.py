@@ -379,3 +379,19 @@ async def test_forget_a_worker(store: Store, clock: FixedClock) -> None:
     assert await store.forget_worker("kaili", wid) == 2
     assert await store.get_profile("kaili", wid) is None
     assert await store.get_checkin("kaili", wid) is None
+
+
+async def test_rollover_closes_a_filled_job_when_nothing_is_open(
+    store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    """Yesterday's filled job is found by its day's index (it is not among the open
+    ones); the close names that job's own day."""
+    wid = await check_in(store, clock, 1)
+    job = await post(store, clock, "filled", headcount=1)
+    await drain(matcher)
+    [offer] = await store.offers_for_worker("kaili", wid)
+    await store.accept_offer("kaili", offer["id"], worker_id=wid)
+    clock.advance(days=1)
+    assert await store.roll_day("kaili") == 1
+    record = await store.get_job_record("kaili", job["id"])
+    assert record is not None and record["status"] == "closed"

@@ -1,0 +1,131 @@
+"""The after-work screens in a real Chromium on the portrait kiosk (1080×1920): a
+returning worker is asked about yesterday's pay by taps only, and every screen meets
+the design's floor (targets, gaps, text size, contrast, one question)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import (
+    PORTRAIT,
+    LiveServer,
+    launch_chromium,
+    live_server,
+    new_device,
+    screen_problems,
+    shot,
+)
+from builders import checkin_body, job_body
+from conftest import API_TOKEN
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+WORKER_PHONE = "13900000001"  # checkin_body(1)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    with live_server(valkey_url, tmp_path) as s:
+        yield s
+
+
+def booked_yesterday(page: Page, server: LiveServer, outcome: str) -> None:
+    """Through the API: worker 1 booked this morning, the employer's outcome, then the
+    next morning."""
+    api = page.request
+    wid = api.post("/api/v1/markets/kaili/checkins", data=checkin_body(1), headers=AUTH).json()[
+        "worker_id"
+    ]
+    job = api.post("/api/v1/markets/kaili/jobs", data=job_body(headcount=1), headers=AUTH).json()
+    deadline = time.monotonic() + 10
+    offers: list[dict[str, str]] = []
+    while not offers and time.monotonic() < deadline:
+        offers = api.get(f"/api/v1/markets/kaili/workers/{wid}/offers").json()
+        time.sleep(0.1)
+    assert offers, "no offer from the live matcher"
+    r = api.post(f"/api/v1/markets/kaili/offers/{offers[0]['id']}/accept", headers=AUTH)
+    assert r.ok, r.text()
+    r = api.post(
+        f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
+        data={"worker_id": wid, "outcome": outcome},
+        headers=AUTH,
+    )
+    assert r.ok, r.text()
+    server.clock.advance(days=1)
+    server.clock.set(server.clock.now().replace(hour=8, minute=0))
+
+
+def check(page: Page, name: str) -> None:
+    expect(page.locator(".is-pressed")).to_have_count(0)
+    problems = screen_problems(page, PORTRAIT)
+    assert not problems, problems
+    assert page.locator("h1").count() == 1
+    shot(page, name)
+
+
+def enter_phone(page: Page) -> None:
+    page.goto("/m/kaili/worker")
+    for d in WORKER_PHONE:
+        page.locator(f".keypad .key[data-key='{d}']").tap()
+    page.locator(".btn-next").tap()
+
+
+def test_the_pay_question_by_taps(browser: Browser, server: LiveServer) -> None:
+    context = new_device(browser, server.url, PORTRAIT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    booked_yesterday(page, server, "hired")
+    enter_phone(page)
+    expect(page.locator("h1")).to_have_text("11月27日 的工钱拿到了吗?")
+    check(page, "after-pay-portrait.png")
+    page.locator("button[name=paid][value=partial]").tap()
+    expect(page.locator("h1")).to_have_text("拿到了多少钱?")
+    for _ in range(2):
+        page.locator(".step-up.step-big").tap()
+    expect(page.locator("#paid_yuan-value")).to_contain_text("100")
+    check(page, "after-paid-portrait.png")
+    page.locator(".btn-next").tap()
+    expect(page.locator("h1")).to_have_text("王师傅 这个老板怎么样?")
+    check(page, "after-rate-portrait.png")
+    page.locator("button[name=thumbs][value=down]").tap()
+    expect(page.locator("h1")).to_have_text("哪里不好?")
+    page.locator("button[name=why][value=pay]").tap()
+    expect(page.locator("h1")).to_have_text("以后不再和 王师傅 配对吗?")
+    check(page, "after-block-portrait.png")
+    page.locator("#block-yes").tap()
+    # On to the usual returning worker's check-in.
+    expect(page).to_have_url(re.compile(r"/m/kaili/worker/same$"))
+    arrears = page.request.get("/api/v1/markets/kaili/arrears", headers=AUTH).json()
+    assert [(a["agreed_yuan"], a["paid_yuan"]) for a in arrears] == [(200, 100)]
+    context.close()
+    assert not errors, errors
+
+
+def test_a_no_show_explained_by_taps(browser: Browser, server: LiveServer) -> None:
+    context = new_device(browser, server.url, PORTRAIT)
+    page = context.new_page()
+    booked_yesterday(page, server, "no_show")
+    enter_phone(page)
+    expect(page.locator("h1")).to_have_text("老板说您 11月27日 没来 — 对吗?")
+    check(page, "after-noshow-portrait.png")
+    page.locator("#went-no").tap()
+    expect(page.locator("h1")).to_have_text("是什么事没去成?")
+    check(page, "after-noshow-why-portrait.png")
+    page.locator("button[name=reason][value=sick]").tap()
+    expect(page).to_have_url(re.compile(r"/m/kaili/worker/same$"))
+    context.close()
