@@ -344,8 +344,11 @@ class PayIn(_Strict):
 
 
 class AnswerIn(_Strict):
-    answer: Literal["confirm", "dispute"]
-    reason: Literal["", "boss_absent", "no_job", "not_as_posted", "other"] = ""
+    # explain: after a no-show, "I had something on" (reasons sick .. lost, other).
+    answer: Literal["confirm", "dispute", "explain"]
+    reason: Literal[
+        "", "boss_absent", "no_job", "not_as_posted", "other", "sick", "family", "lost"
+    ] = ""
 
 
 class RatingIn(_Strict):

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk import htmx
+from kiosk import aftercare_steps, htmx
 from kiosk.choices import parse_delta, skill_icon, step_value
 from kiosk.flow import WorkerAnswers, done_result, remember_done
 from kiosk.pages import FORM_ID_FIELD, live_market_or_404, market_or_404, render
@@ -46,14 +46,27 @@ def session_worker(request: Request, market: Market) -> str | None:
 
 
 async def _after_phone(request: Request, market: Market, answers: WorkerAnswers) -> str:
-    """A worker seen before starts from last time's answers."""
+    """A returning worker is first asked about earlier work still unsettled (pay, a
+    no-show: ``kiosk.aftercare_steps``), then checks in as usual."""
+    nxt = await _returning(request, market, answers)
     store = get_state(request).store
-    block = await store.blocks.active(market.id, "worker", store.worker_id(answers.phone))
+    wid = store.worker_id(answers.phone)
+    block = await store.blocks.active(market.id, "worker", wid)
     if block is not None:
-        # An operator's block is said at once, not after every question.
+        # Said at once, not after every question; unpaid work can still be reported.
         answers.fail("err.worker_suspended", until=str(block["until"]))
         answers.save(request, market.id)
-        return "phone"
+        nxt = "phone"
+    refs = await aftercare_steps.due_refs(request, market, wid)
+    if not refs:
+        return nxt
+    aftercare_steps.begin(request, market, wid, refs, FLOW.url(request, market, nxt))
+    return "after"
+
+
+async def _returning(request: Request, market: Market, answers: WorkerAnswers) -> str:
+    """A worker seen before starts from last time's answers."""
+    store = get_state(request).store
     profile = await store.get_profile(market.id, store.worker_id(answers.phone))
     if not profile or not profile.get("skills"):
         return "skills"
@@ -141,7 +154,19 @@ async def wage_step(
     )
 
 
-STEPS: dict[str, Any] = {"same": same_step, "reach": reach_step, "wage": wage_step}
+async def after_step(
+    request: Request, flow: FlowDef, market: Market, answers: WorkerAnswers
+) -> Response:
+    # The after-work questions are their own small flow; it comes back to check-in.
+    return RedirectResponse(aftercare_steps.FLOW.url(request, market, "ask"), status_code=303)
+
+
+STEPS: dict[str, Any] = {
+    "same": same_step,
+    "reach": reach_step,
+    "wage": wage_step,
+    "after": after_step,
+}
 
 
 async def start(request: Request) -> Response:
@@ -311,6 +336,7 @@ async def ticket_page(request: Request) -> Response:
         return render(request, "error.html", {"message_key": "error.not_found"}, 404)
     link = str(request.url_for("ticket", market=market.id, ref=ticket["ref"]))
     qr = qr_svg(f"{link}?k={ticket['offer_id']}")
+    after = request.url_for("ticket_after", market=market.id, ref=ticket["ref"])
     return render(
         request,
         "ticket.html",
@@ -320,6 +346,7 @@ async def ticket_page(request: Request) -> Response:
             "qr": qr,
             "taxonomy": state.taxonomy,
             "place": state.gazetteer.get(ticket.get("township", "")),
+            "after_url": f"{after.path}?k={ticket['offer_id']}",
         },
     )
 
