@@ -5,12 +5,15 @@ Screens are parsed; buttons are pressed the way a browser sends them (flow_suppo
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from ops_support import new_visitor
 from conftest import Client
-from flow_support import Screen, follow, get, press, soup, worker_checks_in
+from flow_support import Screen, employer_posts, follow, get, press, soup, worker_checks_in
+from ops_support import new_visitor
 
 from kiosk.choices import MAX_CHOICES
+from matcher.queue import Matcher
 
 pytestmark = pytest.mark.usefixtures("redis")
 
@@ -79,7 +82,7 @@ async def test_new_worker_checks_in_by_tiles(client: Client) -> None:
     boxes = s.page.select("input[type=checkbox][name=skills]")
     assert len(boxes) == 7
     assert "第 1 页, 共 3 页" in s.one(".pager").get_text()
-    icons = {str(b.find_parent("label").select_one("img")["src"]) for b in boxes}  # type: ignore[union-attr,index]
+    icons = {str(b.find_parent("label").select_one("img")["src"]).split("?")[0] for b in boxes}  # type: ignore[union-attr,index]
     assert "/static/icons/skills/general_laborer.svg" in icons
     # Tick on page 1, page on, tick on page 2: both stay chosen.
     s = await press(client, s, "button[value=next]", tick=["general_laborer"])
@@ -88,7 +91,7 @@ async def test_new_worker_checks_in_by_tiles(client: Client) -> None:
     assert "general_laborer" not in page2
     # A skill without a pictogram of its own shows its category's.
     concrete = s.one("label:has(input[value=concrete_worker]) img")
-    assert concrete["src"] == "/static/icons/categories/construction.svg"
+    assert str(concrete["src"]).startswith("/static/icons/categories/construction.svg?v=")
     s = await press(client, s, "button[value=prev]", tick=[page2[0]])
     assert s.one("input[value=general_laborer]").has_attr("checked")
     s = await press(client, s, "button.btn-back")  # 换一类 keeps the ticks
@@ -351,3 +354,33 @@ async def test_a_flow_left_half_done_is_forgotten_by_the_server_too(client: Clie
     assert r.status_code == 303 and r.headers["location"] == "/m/kaili/worker"
     s = await get(client, "/m/kaili/worker")
     assert s.one("input[name=phone]")["value"] == ""
+
+
+async def test_an_offer_says_why_in_the_screens_language(client: Client) -> None:
+    await worker_checks_in(client, PHONE)
+    worker = dict(client.cookies)
+    await new_visitor(client)
+    await employer_posts(client, "13800000000")
+    matcher = Matcher(client.state.store, ["kaili"], name="offers-lang-test")
+    await matcher.ensure_groups()
+    while await matcher.consume_once("kaili"):
+        pass
+    client.cookies.clear()
+    client.cookies.update(worker)
+    hx = {"HX-Request": "true"}
+
+    def why(html: str) -> str:
+        dd = soup(html).select_one("article.offer dd.why")
+        assert dd is not None, html
+        return dd.get_text(strip=True)
+
+    zh = why((await client.get("/m/kaili/worker/offers", headers=hx)).text)
+    assert zh.startswith("小工 技能相符 · ") and "已等候" in zh
+    await client.get("/lang/en", params={"next": "/"})
+    en = why((await client.get("/m/kaili/worker/offers", headers=hx)).text)
+    assert en.startswith("general construction laborer: skill fits · "), en
+    assert "waited" in en and not re.search(r"[\u4e00-\u9fff]", en), en
+    # The whole page too, not only the live region.
+    page = soup((await client.get("/m/kaili/worker/offers")).text)
+    assert page.select_one("article.offer dd.why") is not None
+    assert why(str(page)) == en
