@@ -31,22 +31,10 @@ from playwright.sync_api import (
 from kiosk import hall_pages
 from kiosk.i18n import CATALOG
 from matcher.embedded import EmbeddedServer
-from matcher.markets import MARKETS
 from matcher.queue import Matcher
 from matcher.scoring import PRIORITY_GROUPS
 
 FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
-OPS_COLS = [
-    "jobs_posted",
-    "headcount_posted",
-    "checkins",
-    "offers",
-    "bookings",
-    "hired",
-    "no_shows",
-    "fill_rate",
-    "median_minutes_to_fill",
-]
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -311,47 +299,6 @@ async def test_unknown_market_board(client: Client) -> None:
     assert (await client.get("/m/mars/board")).status_code == 404
 
 
-# -- operators ------------------------------------------------------------------------------
-
-
-async def test_ops_table(client: Client) -> None:
-    job = await _post(client, "/jobs", job_body(headcount=2))
-    ticket = await _book(client, 1)
-    await _post(
-        client,
-        f"/jobs/{job['id']}/outcomes",
-        {"worker_id": ticket["worker_id"], "outcome": "hired"},
-    )
-    r = await client.get("/ops/")
-    page = soup(r.text)
-    assert text(page, "title") == "今日概况 · 快招"
-    assert one(page, "link[href^='/static/ops.css?v=']")
-    assert text(page, "h1") == "今日概况 · 2026-11-27"
-    live = one(page, "#ops-counts")
-    assert live["hx-get"] == "/ops/" and live["hx-trigger"] == "every 3s"
-    table = one(page, "table.counts")
-    assert text(table, "caption") == "更新于 09:00:00"
-    assert [th["data-col"] for th in table.select("thead th[data-col]")] == OPS_COLS
-    assert text(table, "thead th[data-col=median_minutes_to_fill]") == "招满用时 分钟, 中位数"
-    assert [tr["data-market"] for tr in table.select("tr[data-market]")] == [*MARKETS, "all"]
-    for tr in table.select("tr[data-market]"):
-        assert [td["data-col"] for td in tr.select("td")] == OPS_COLS
-    kaili = one(table, "tr[data-market=kaili]")
-    links = kaili.select("th[scope=row] a")
-    assert [a["href"] for a in links] == ["/m/kaili/", "/m/kaili/board"]
-    assert links[1]["aria-label"] == "凯里零工市场 大屏"
-    assert text(kaili, "td[data-col=hired]") == "1"
-    assert text(kaili, "td[data-col=fill_rate]") == "50.0%"
-    assert text(table, "tr[data-market=liping] td[data-col=median_minutes_to_fill]") == "—"
-    total = one(table, "tfoot tr[data-market=all]")
-    assert text(total, "th") == "合计"
-    assert text(total, "td[data-col=hired]") == "1"
-    assert text(total, "td[data-col=headcount_posted]") == "2"
-    fragment = (await client.get("/ops/", headers={"HX-Request": "true"})).text
-    assert "<html" not in fragment and 'data-market="kaili"' in fragment
-    assert not FULL_PHONE.search(r.text + fragment)
-
-
 # -- in Chromium -------------------------------------------------------------------------------
 
 browser_test = pytest.mark.browser
@@ -611,72 +558,3 @@ def test_board_says_when_it_cannot_reach_the_server(hall: Page) -> None:
     page.clock.run_for(hall_pages.BOARD_POLL_S * 1000 + 100)
     expect(note).to_be_hidden()
     page.close()
-
-
-@browser_test
-def test_ops_page_on_a_wide_screen(hall: Page) -> None:
-    """1920 wide: the table fills the width, text ≥ 20 px, no header breaks inside a word
-    and no cell spills into the next (in Chinese or English). 1080 wide: the same, the
-    table scrolling sideways on its own if it must."""
-    from browser_support import LANDSCAPE, PORTRAIT, shot
-
-    page = hall.context.new_page()
-    for viewport, orientation in ((LANDSCAPE, "landscape"), (PORTRAIT, "portrait")):
-        page.set_viewport_size(viewport)
-        for lang in ("zh", "en"):
-            page.goto(f"/lang/{lang}?next=/ops/")
-            expect(page.locator("tr[data-market=kaili] td[data-col=bookings]")).to_be_visible()
-            m: dict[str, Any] = page.evaluate(_MEASURE_OPS)
-            where = f"{orientation} {lang}"
-            if viewport is LANDSCAPE:
-                assert m["tableWidth"] >= m["mainWidth"] - 1, (where, m)
-            assert m["scrollWidth"] <= viewport["width"], (where, m)
-            assert m["small"] == [], (where, m["small"])
-            assert m["brokenWords"] == [], (where, m["brokenWords"])
-            assert m["overflowing"] == [], (where, m["overflowing"])
-            shot(page, f"ops-{orientation}-{lang}.png")
-    page.goto("/lang/zh?next=/ops/")
-    page.close()
-
-
-_MEASURE_OPS = """
-() => {
-  const main = document.querySelector("main");
-  const cs = getComputedStyle(main);
-  const inner = main.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-  const small = [];
-  for (const el of document.querySelectorAll("main *")) {
-    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    if (own && parseFloat(getComputedStyle(el).fontSize) < 20) {
-      small.push(el.textContent.trim().slice(0, 30));
-    }
-  }
-  // A word (or a Chinese label, which has no spaces) laid out on more than one line.
-  const brokenWords = [];
-  for (const el of document.querySelectorAll("thead th span, tbody th a")) {
-    const node = el.firstChild;
-    if (!node || node.nodeType !== 3) continue;
-    let at = 0;
-    for (const word of node.textContent.split(/(\\s+)/)) {
-      if (word.trim()) {
-        const range = document.createRange();
-        range.setStart(node, at);
-        range.setEnd(node, at + word.length);
-        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-        if (tops.size > 1) brokenWords.push(word);
-      }
-      at += word.length;
-    }
-  }
-  // A cell whose content spills over its edge (into the next column).
-  const overflowing = [...document.querySelectorAll("table.counts th, table.counts td")]
-    .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.trim().slice(0, 30));
-  return {
-    overflowing,
-    mainWidth: inner,
-    tableWidth: document.querySelector("table.counts").getBoundingClientRect().width,
-    scrollWidth: document.scrollingElement.scrollWidth,
-    small, brokenWords,
-  };
-}
-"""

@@ -28,6 +28,17 @@ from matcher.redis_client import close_client, open_client
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 VENDOR = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "vendor"
+OPS_COLS = [
+    "jobs_posted",
+    "headcount_posted",
+    "checkins",
+    "offers",
+    "bookings",
+    "hired",
+    "no_shows",
+    "fill_rate",
+    "median_minutes_to_fill",
+]
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -145,6 +156,10 @@ async def test_prefecture_view(client: Client) -> None:
     liping = one(page, "article.market-card[data-market=liping]")
     assert text(liping, ".card-short") == "没有缺人的工种"
     table = one(page, "table.counts")
+    assert [th["data-col"] for th in table.select("thead th[data-col]")] == OPS_COLS
+    for tr in table.select("tr[data-market]"):
+        assert [td["data-col"] for td in tr.select("td")] == OPS_COLS
+    assert text(table, "thead th[data-col=median_minutes_to_fill]") == "招满用时 分钟, 中位数"
     assert text(table, "tr[data-market=kaili] td[data-col=hired]") == "1"
     assert text(table, "tr[data-market=kaili] td[data-col=headcount_posted]") == "4"
     assert text(table, "tr[data-market=liping] td[data-col=median_minutes_to_fill]") == "—"

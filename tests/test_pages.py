@@ -6,9 +6,9 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from ops_support import new_visitor
 from conftest import Client
 from flow_support import employer_posts, get, press, worker_checks_in
+from ops_support import login, new_visitor
 
 from matcher.queue import Matcher
 
@@ -114,7 +114,9 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     )
     assert r.status_code == 200
     assert soup(r.text).select_one("li.booking")["data-status"] == "hired"  # type: ignore[index]
-    # The operator's count went up.
+    # The operator's count went up (an operator signed in at another desk).
+    await new_visitor(client)
+    await login(client, markets=("kaili",))
     ops = soup((await client.get("/ops/")).text)
     cell = ops.select_one("tr[data-market=kaili] td[data-col=hired]")
     assert cell is not None and cell.get_text() == "1"
