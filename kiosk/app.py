@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk import aftercare_api, api, metrics, pages
+from kiosk import aftercare_api, api, metrics, pages, sse
 from kiosk.csrf import CsrfProtect
 from kiosk.device_guard import KioskGuard
 from kiosk.ratelimit import WriteRateLimit
@@ -138,6 +138,7 @@ def create_app(
         redis = open_client(url, pool_size=settings.redis_pool_size)
         matcher_task: asyncio.Task[None] | None = None
         matcher: Matcher | None = None
+        sse.start(app)
         try:
             store = Store(redis, settings, clock)
             info = await store.probe()
@@ -159,6 +160,8 @@ def create_app(
                 await on_ready(state)
             yield
         finally:
+            # Live pages' event streams end first: they read from the store.
+            sse.stop(app)
             if matcher_task is not None and matcher is not None:
                 # Stop reading new work; entries in hand finish or stay pending for
                 # another matcher to claim.

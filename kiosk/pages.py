@@ -89,7 +89,14 @@ exception_handlers: dict[Any, Any] = {404: not_found}
 
 
 def _collect() -> list[Route]:
-    from kiosk import employer_pages, hall_pages, ops_access, ops_reports, worker_pages
+    from kiosk import (
+        employer_pages,
+        hall_pages,
+        ops_access,
+        ops_reports,
+        ops_today,
+        worker_pages,
+    )
 
     return [
         Route("/lang/{lang}", set_lang, name="set_lang"),
@@ -97,6 +104,7 @@ def _collect() -> list[Route]:
         *worker_pages.routes,
         *employer_pages.routes,
         *ops_access.routes,
+        *ops_today.routes,
         *ops_reports.routes,
     ]
 
