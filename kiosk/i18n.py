@@ -620,6 +620,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ops.accounts.enable": ("启用", "Enable"),
     "ops.accounts.disable": ("停用", "Disable"),
     "ops.accounts.reset": ("重设密码", "Reset password"),
+    "ops.accounts.change_role": ("改角色和市场", "Change role and markets"),
     "ops.accounts.new_password": ("新密码", "New password"),
     "ops.accounts.save": ("保存", "Save"),
     "ops.accounts.new": ("新建账号", "New account"),

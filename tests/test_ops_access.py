@@ -375,3 +375,26 @@ async def test_enrolled_devices_are_stored_as_hashes(client: Client) -> None:
     raw = await client.state.store.redis.hgetall("kz:devices")
     assert token and all(token not in k and token not in v for k, v in raw.items())
     assert device.serves("kaili") and not device.serves("liping")
+
+
+async def test_admin_moves_an_operator_to_another_market(
+    client: Client, ops_login: OpsLogin
+) -> None:
+    await ops_login(role="admin", markets=())
+    await create_account(
+        client.state.store.redis,
+        username="desk",
+        password=PASSWORD,
+        role="operator",
+        markets=("kaili",),
+        created_at=NOW,
+    )
+    r = await client.post(
+        "/ops/accounts",
+        data={"action": "markets", "username": "desk", "role": "operator", "markets": ["liping"]},
+    )
+    assert r.status_code == 200
+    account = await get_account(client.state.store.redis, "desk")
+    assert account is not None and account.markets == ("liping",)
+    [entry] = [e for e in await audit.recent(client.state.store.redis) if e.target == "desk"]
+    assert entry.before["markets"] == ["kaili"] and entry.after["markets"] == ["liping"]
