@@ -626,9 +626,9 @@ def test_nginx_in_front_of_kuaizhao(
         assert css.headers["cache-control"] == "public, max-age=3600"
         assert css.headers.get("etag")
         # What the pages name, with its content version: a year.
-        page = http.get("/m/kaili/").text
-        named = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page)
-        assert any(u.startswith("/static/kiosk.css?v=") for u in named), page[:2000]
+        home = http.get("/m/kaili/").text
+        named = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', home)
+        assert any(u.startswith("/static/kiosk.css?v=") for u in named), home[:2000]
         for url in named:
             r = http.get(url)
             assert r.status_code == 200 and "content-security-policy" not in r.headers, url
