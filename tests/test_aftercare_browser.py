@@ -26,6 +26,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 pytestmark = pytest.mark.browser
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+AXE = sorted((Path(__file__).resolve().parent.parent / "kiosk/static/vendor").glob("axe-*.min.js"))
+_AXE_RUN = """
+async () => {
+  await document.fonts.ready;
+  const r = await axe.run(document, {rules: {"color-contrast": {enabled: true}},
+                                     resultTypes: ["violations"], preload: false});
+  return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+}
+"""
 WORKER_PHONE = "13900000001"  # checkin_body(1)
 
 
@@ -74,6 +84,9 @@ def check(page: Page, name: str) -> None:
     problems = screen_problems(page, PORTRAIT)
     assert not problems, problems
     assert page.locator("h1").count() == 1
+    # axe-core (vendored, loaded by the test browser only): nothing serious or critical.
+    violations = page.evaluate(_AXE_RUN)
+    assert not violations, violations
     shot(page, name)
 
 
@@ -86,6 +99,7 @@ def enter_phone(page: Page) -> None:
 
 def test_the_pay_question_by_taps(browser: Browser, server: LiveServer) -> None:
     context = new_device(browser, server.url, PORTRAIT)
+    context.add_init_script(path=str(AXE[0]))
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -118,6 +132,7 @@ def test_the_pay_question_by_taps(browser: Browser, server: LiveServer) -> None:
 
 def test_a_no_show_explained_by_taps(browser: Browser, server: LiveServer) -> None:
     context = new_device(browser, server.url, PORTRAIT)
+    context.add_init_script(path=str(AXE[0]))
     page = context.new_page()
     booked_yesterday(page, server, "no_show")
     enter_phone(page)
