@@ -299,7 +299,7 @@ async def _sim(seeds: int, workers: int, jobs: int, batch: bool) -> dict[str, An
     from matcher.markets import MARKETS
     from matcher.places import default_gazetteer
     from matcher.queue import Matcher
-    from matcher.simulate import generate, run_day, start_clock
+    from matcher.simulate import HISTORY_DAYS, generate, history, post_history, run_day, start_clock
     from matcher.skills import default_taxonomy
 
     taxonomy, gazetteer = default_taxonomy(), default_gazetteer()
@@ -309,6 +309,9 @@ async def _sim(seeds: int, workers: int, jobs: int, batch: bool) -> dict[str, An
         async with _private_store(clock) as store:
             matcher = Matcher(store, list(MARKETS), name=f"sim{seed}")
             await matcher.ensure_groups()
+            # The market's earlier days, which the matcher's forecast of later posts reads.
+            earlier = history(seed, taxonomy, gazetteer, jobs=jobs)
+            await post_history(earlier, store, clock, taxonomy)
             day = generate(seed, taxonomy, gazetteer, workers=workers, jobs=jobs)
             t0 = time.perf_counter()
             result = await run_day(day, store, matcher, clock, taxonomy, batch=batch)
@@ -321,6 +324,7 @@ async def _sim(seeds: int, workers: int, jobs: int, batch: bool) -> dict[str, An
     return {
         "bench": "simulated_market_days",
         "batch_pass": batch,
+        "history_days": HISTORY_DAYS,
         "days": days,
         "optimum": best,
         "fills": fills,
@@ -334,11 +338,27 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("httpx", "uvicorn", "uvicorn.error", "matcher", "kiosk"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if args.what == "latency":
-        return asyncio.run(_latency(args.posts, args.crowd))
+        return asyncio.run(_latency(args.posts or 100, args.crowd))
     if args.what == "match":
         return _match([10_000, 100_000])
     if args.what == "parse":
         return _parse()
     if args.what == "sim":
         return asyncio.run(_sim(args.seeds, args.sim_workers, args.sim_jobs, not args.no_batch))
+    if args.what == "load":
+        from kiosk.loadgen import LoadConfig, run
+
+        return run(
+            LoadConfig(
+                posts=args.posts or 5000,
+                in_flight=args.in_flight,
+                rate=args.rate,
+                seconds=args.seconds,
+                kiosks=args.kiosks,
+                poll_s=args.poll_s,
+                kiosk_seconds=args.kiosk_seconds,
+                checkins=args.checkins,
+                matcher=args.with_matcher,
+            )
+        )
     raise SystemExit(f"unknown benchmark {args.what}")

@@ -318,14 +318,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_account_parsers(sub)
     b = sub.add_parser("bench", help="benchmarks, printing JSON")
     b.add_argument(
-        "what", nargs="?", default="latency", choices=["latency", "match", "parse", "sim"]
+        "what",
+        nargs="?",
+        default="latency",
+        choices=["latency", "match", "parse", "sim", "load", "soak"],
     )
-    b.add_argument("--posts", type=int, default=100)
+    b.add_argument("--posts", type=int, help="latency: rounds (100); load: per phase (5000)")
     b.add_argument("--crowd", type=int, default=0, help="latency: workers checked in beforehand")
     b.add_argument("--seeds", type=int, default=3, help="sim: simulated days")
     b.add_argument("--sim-workers", type=int, default=400, help="sim: workers per day")
     b.add_argument("--sim-jobs", type=int, default=150, help="sim: jobs per day")
     b.add_argument("--no-batch", action="store_true", help="sim: greedy only, no batch pass")
+    b.add_argument("--in-flight", type=int, default=32, help="load: requests in flight")
+    b.add_argument("--rate", type=float, default=1000, help="load: job posts per second")
+    b.add_argument("--seconds", type=float, default=10, help="load: seconds at --rate")
+    b.add_argument("--kiosks", type=int, default=200, help="load: kiosks polling")
+    b.add_argument("--poll-s", type=float, default=2, help="load: seconds between polls")
+    b.add_argument("--kiosk-seconds", type=float, default=20, help="load: seconds of polling")
+    b.add_argument("--checkins", type=int, default=10_000, help="load: workers for memory")
+    b.add_argument("--with-matcher", action="store_true", help="load: matcher in the web process")
+    b.add_argument("--days", type=int, default=14, help="soak: simulated days")
+    b.add_argument("--retention-days", type=int, default=3, help="soak: KUAIZHAO_RETENTION_DAYS")
     b.add_argument("--json", action="store_true", help="(output is always JSON)")
     b.set_defaults(func=_bench)
     return p
