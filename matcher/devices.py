@@ -38,7 +38,10 @@ def _digest(token: str) -> str:
 
 
 def normalise_code(text: str) -> str:
-    """Digits only: a code read aloud or typed with spaces or a dash still matches."""
+    """Digits only: a code typed with spaces or a dash still matches, and so does the
+    code's link typed in by a keyboard-wedge scanner reading its QR."""
+    if "code=" in text:
+        text = text.rsplit("code=", 1)[1].split("&", 1)[0]
     return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
 
 

@@ -398,3 +398,11 @@ async def test_admin_moves_an_operator_to_another_market(
     assert account is not None and account.markets == ("liping",)
     [entry] = [e for e in await audit.recent(client.state.store.redis) if e.target == "desk"]
     assert entry.before["markets"] == ["kaili"] and entry.after["markets"] == ["liping"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["12345678", "1234 5678", "1234-5678", "https://kz.example.cn:8443/enrol?code=12345678"],
+)
+def test_a_code_is_read_however_it_was_typed_or_scanned(typed: str) -> None:
+    assert devices.normalise_code(typed) == "12345678"
