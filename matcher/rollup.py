@@ -229,8 +229,36 @@ def days_between(start: str, end: str) -> list[str]:
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
+def nothing(market: str, day: str) -> DayFigures:
+    """The figures of a day on which nothing happened (no counter was ever written)."""
+    from matcher.store import STATS_COUNTERS
+
+    totals: dict[str, Any] = {"date": day, "market": market}
+    totals.update({name: 0 for name in STATS_COUNTERS})
+    totals.update(fill_rate=0.0, median_minutes_to_fill=None, median_minutes_to_first_booking=None)
+    groups = {g: dict.fromkeys(GROUP_FIGURES, 0) for g in (*PRIORITY_GROUPS, NO_GROUP)}
+    return DayFigures(day=day, market=market, totals=totals, groups=groups)
+
+
 async def range_figures(store: Store, market: str, start: str, end: str) -> list[DayFigures]:
-    return [await figures(store, market, d) for d in days_between(start, end)]
+    """Every day of the range, oldest first. The kept roll-ups and which days saw any
+    activity are read in one round trip: a year of mostly quiet days stays cheap."""
+    k = store.keys(market)
+    today = store.today()
+    days = days_between(start, end)
+    closed = [d for d in days if d < today]
+    async with store.redis.pipeline(transaction=False) as p:
+        for d in closed:
+            p.hgetall(k.rollup(d))
+            p.exists(k.stats(d))
+        replies = await p.execute() if closed else []
+    known: dict[str, DayFigures] = {}
+    for d, kept, active in zip(closed, replies[::2], replies[1::2], strict=True):
+        if kept.get("totals"):
+            known[d] = _decode(market, d, {str(f): str(v) for f, v in kept.items()})
+        elif not active:
+            known[d] = nothing(market, d)
+    return [known[d] if d in known else await compute(store, market, d) for d in days]
 
 
 def combine(parts: Iterable[DayFigures], *, day: str, market: str) -> DayFigures:

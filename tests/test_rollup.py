@@ -135,6 +135,10 @@ async def test_range_with_empty_days(store: Store, clock: FixedClock, matcher: M
     assert total.totals["fill_rate"] == round(1 / 3, 4)
     assert total.skills["welder"]["bookings"] == 1
     assert total.totals["median_minutes_to_first_booking"] == 0
+    # A quiet day is read without computing anything, and looks as if it had been.
+    quiet = await rollup.compute(store, "kaili", "2026-11-26")
+    assert days[0].totals == quiet.totals and days[0].groups == quiet.groups
+    assert days[0].skills == quiet.skills == {} and days[0].complete
 
 
 async def test_trim_keeps_events_of_days_not_rolled_up(store: Store, clock: FixedClock) -> None:
