@@ -442,14 +442,3 @@ def test_a_booking_is_pushed_to_the_open_stream(live: Any) -> None:
             assert booked is not None, "no funnel event with the booking"
             assert text(booked, "[data-stage=checked_in] dd") == "1"
             assert job["id"]
-
-
-def test_the_stream_refuses_another_market(live: Any) -> None:
-    name = _account(live.redis_url)
-    with httpx.Client(base_url=live.url, timeout=10) as http:
-        assert (
-            http.get("/ops/m/kaili/stream", headers={"Accept": sse.MEDIA_TYPE}).status_code == 401
-        )
-        http_login(http, name)
-        r = http.get("/ops/m/liping/stream", headers={"Accept": sse.MEDIA_TYPE})
-        assert r.status_code == 403
