@@ -93,7 +93,10 @@ def _collect() -> list[Route]:
         employer_pages,
         hall_pages,
         ops_access,
+        ops_blocks,
+        ops_moderation,
         ops_reports,
+        ops_settings,
         ops_today,
         worker_pages,
     )
@@ -104,6 +107,9 @@ def _collect() -> list[Route]:
         *worker_pages.routes,
         *employer_pages.routes,
         *ops_access.routes,
+        *ops_moderation.routes,
+        *ops_blocks.routes,
+        *ops_settings.routes,
         *ops_today.routes,
         *ops_reports.routes,
     ]
