@@ -340,6 +340,43 @@ def test_the_loop_on_phones(device: Device) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    ("viewport", "scale", "suffix"), [(PORTRAIT, 1, "portrait"), (PHONE, 3, "phone")]
+)
+def test_six_people_or_more_on_a_stepper(
+    device: Device, viewport: ViewportSize, scale: float, suffix: str
+) -> None:
+    """The headcount screen offers 1–5 and "more" (six choices); "more" is the same
+    question on a stepper that starts at six."""
+    page = device(viewport, scale)
+    screens = Screens(page, viewport)
+    page.goto("/m/kaili/employer")
+    if page.locator(".keypad").is_visible():
+        keypad(page, EMPLOYER_PHONE)
+    else:
+        page.locator("#phone").fill(EMPLOYER_PHONE)
+    page.locator(".btn-next").tap()
+    page.locator("a.tile-say").tap()
+    page.locator("#say-text").fill("招小工")
+    page.locator(".btn-next").tap()
+    page.locator(".btn-next").tap()
+    expect(page.locator("h1")).to_have_text("要几个人?")
+    expect(page.locator(".tile-btn")).to_have_count(6)
+    page.locator("button.tile-more").tap()
+    expect(page.locator("h1")).to_have_text("要几个人?")
+    expect(page.locator("[data-stepper-shown]")).to_have_text("6")
+    page.locator(".step-up.step-big").tap()
+    expect(page.locator("[data-stepper-shown]")).to_have_text("11")
+    page.locator(".step-down.step-small").tap()
+    expect(page.locator("[data-stepper-shown]")).to_have_text("10")
+    screens.check(f"employer-3-people-more-{suffix}.png")
+    page.locator(".btn-next").tap()
+    expect(page.locator("h1")).to_have_text("工钱怎么算, 给多少?")
+    page.locator("a.btn-back").tap()
+    expect(page.locator("[data-stepper-shown]")).to_have_text("10")
+    assert not screens.problems, "\n".join(screens.problems)
+
+
 _VISIBLE_OUTSIDE_SLIP = """
 () => [...document.querySelectorAll("body *")].filter(el => {
   if (el.closest(".ticket")) return false;
