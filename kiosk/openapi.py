@@ -34,6 +34,11 @@ _JOB = {
         "headcount": {"type": "integer"},
         "remaining": {"type": "integer"},
         "skills": {"type": "array", "items": {"type": "string"}},
+        "review_reason": {
+            "type": "string",
+            "description": "why an operator did not approve a held post: '[code] note', "
+            "code one of discrimination, fee, pay, contact, duplicate, unclear, other",
+        },
         "bookings": {
             "type": "array",
             "items": {
