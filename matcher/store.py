@@ -40,6 +40,7 @@ from matcher.scoring import NOSHOW_WINDOW_DAYS
 from matcher.scripts import Result, ScriptError, Scripts
 from matcher.settings import Settings
 from matcher.specs import CheckinSpec, JobSpec
+from matcher.stream_trim import first_at_or_after, parse_id, trim_before
 
 log = logging.getLogger(__name__)
 
@@ -585,32 +586,35 @@ class Store:
         now = self.clock.now()
         removed = {"events": 0, "queue": 0, "offers": 0}
         days = self.settings.retention_days
-        # Stream ids carry the *server's* time, which need not be the app clock.
+        # Retention counts market days: streams are cut where their entries' own stamps
+        # (the service clock) pass the cutoff, whatever the server's clock says
+        # (matcher/stream_trim.py).
         seconds, micros = await self.redis.time()
-        server_ms = int(seconds) * 1000 + int(micros) // 1000
-        events_cutoff = server_ms - days * 86_400_000
+        offset = to_ms(now) - (int(seconds) * 1000 + int(micros) // 1000)
+        events_cutoff = to_ms(now) - days * 86_400_000
         unrolled = await rollup.unrolled_days(self, market)
         if unrolled:
-            # Nothing of a day not yet rolled up is trimmed: the cutoff stops at its
-            # start, moved from the app clock to the server's.
+            # Nothing of a day not yet rolled up is trimmed: the cutoff stops at its start.
             start = datetime.combine(date.fromisoformat(unrolled[0]), time(0), tzinfo=TZ)
-            events_cutoff = min(events_cutoff, server_ms - (to_ms(now) - to_ms(start)))
-        removed["events"] = int(
-            await self.redis.xtrim(k.events, minid=f"{max(events_cutoff, 0)}-0", approximate=False)
-        )
+            events_cutoff = min(events_cutoff, to_ms(start))
+        keep = await first_at_or_after(self.redis, k.events, events_cutoff, server_offset_ms=offset)
+        removed["events"] = await trim_before(self.redis, k.events, keep)
         # Queue entries are handled within seconds; two days covers any claim or retry,
         # and nothing still pending or not yet delivered is ever trimmed.
-        cutoff = server_ms - 2 * 86_400_000
+        keep = await first_at_or_after(
+            self.redis, k.queue, to_ms(now) - 2 * 86_400_000, server_offset_ms=offset
+        )
         groups = await self.redis.xinfo_groups(k.queue) if await self.redis.exists(k.queue) else []
         for group in groups:
             delivered = str(group.get("last-delivered-id", "0-0"))
-            cutoff = min(cutoff, int(delivered.split("-")[0]))
+            limits = [f"{parse_id(delivered)[0]}-0"]
             pending = await self.redis.xpending(k.queue, str(group["name"]))
             if pending.get("pending"):
-                cutoff = min(cutoff, int(str(pending["min"]).split("-")[0]))
-        removed["queue"] = int(
-            await self.redis.xtrim(k.queue, minid=f"{cutoff}-0", approximate=False)
-        )
+                limits.append(f"{parse_id(str(pending['min']))[0]}-0")
+            if keep is not None:
+                limits.append(keep)
+            keep = min(limits, key=parse_id)
+        removed["queue"] = await trim_before(self.redis, k.queue, keep)
         today = date.fromisoformat(day_key(now))
         for back in range(days, days + 8):
             day = (today - timedelta(days=back)).isoformat()
