@@ -500,6 +500,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Some days' check-ins had expired before their roll-up: their per-skill check-ins "
         "and group figures are missing",
     ),
+    "ops.hist.late": (
+        "日终汇总后又有改动 (例如第二天才记下的面试结果): 合计是最新数字, "
+        "分工种和分人群的数字是当天结束时的",
+        "Figures changed after the day-end roll-up (say, an outcome recorded the next "
+        "morning): the totals are current, the per-skill and per-group figures are as at "
+        "the day's end",
+    ),
     "ops.hist.skills_note": (
         "一个岗位要几个工种时, 每个工种各算一次",
         "A job asking for several skills counts under each of them",

@@ -57,6 +57,10 @@ class DayFigures:
     # per-skill supply and per-group figures are then missing, not zero.
     complete: bool = True
     rolled_at: str | None = None
+    # The day's counters moved after its roll-up (an outcome recorded the next
+    # morning): the totals are the kept counters as they are now, the per-skill and
+    # per-group figures are as at the day's end.
+    changed_after_rollup: bool = False
 
     def skill_fill_rate(self, skill: str) -> float:
         s = self.skills.get(skill, {})
@@ -215,13 +219,11 @@ async def roll_up_closed(store: Store, market: str) -> list[str]:
 
 
 async def figures(store: Store, market: str, day: str) -> DayFigures:
-    """What history shows for a day: the kept roll-up of a closed day, live figures for
-    today (and for a closed day the rollover has not reached yet)."""
-    if day < store.today():
-        kept = await stored(store, market, day)
-        if kept is not None:
-            return kept
-    return await compute(store, market, day)
+    """What history shows for a day: the kept roll-up of a closed day (with its kept
+    counters as they are now), live figures for today and for a closed day the
+    rollover has not reached yet."""
+    [f] = await range_figures(store, market, day, day)
+    return f
 
 
 def days_between(start: str, end: str) -> list[str]:
@@ -240,9 +242,28 @@ def nothing(market: str, day: str) -> DayFigures:
     return DayFigures(day=day, market=market, totals=totals, groups=groups)
 
 
+def counters(
+    market: str, day: str, raw: dict[str, Any], ttf: list[Any], ttb: list[Any]
+) -> dict[str, Any]:
+    """A day's totals from its kept counters, exactly as ``Store.stats`` (the stats API)
+    gives them; history reads many days' counters in one pipeline instead."""
+    from matcher.store import STATS_COUNTERS
+
+    totals: dict[str, Any] = {"date": day, "market": market}
+    totals.update({name: int(raw.get(name, 0)) for name in STATS_COUNTERS})
+    totals["fill_rate"] = _fill_rate(totals["hired"], totals["headcount_posted"])
+    totals["median_minutes_to_fill"] = _median([int(x) for x in ttf])
+    totals["median_minutes_to_first_booking"] = _median([int(x) for x in ttb])
+    return totals
+
+
 async def range_figures(store: Store, market: str, start: str, end: str) -> list[DayFigures]:
-    """Every day of the range, oldest first. The kept roll-ups and which days saw any
-    activity are read in one round trip: a year of mostly quiet days stays cheap."""
+    """Every day of the range, oldest first. A closed day is its kept roll-up with the
+    day's kept counters as they are now (so the totals always agree with the stats API);
+    a closed day with no counters at all is zeros; the rest is computed. The roll-ups
+    and counters are read in one round trip: a year of quiet days stays cheap."""
+    from matcher.store import STATS_COUNTERS
+
     k = store.keys(market)
     today = store.today()
     days = days_between(start, end)
@@ -250,13 +271,22 @@ async def range_figures(store: Store, market: str, start: str, end: str) -> list
     async with store.redis.pipeline(transaction=False) as p:
         for d in closed:
             p.hgetall(k.rollup(d))
-            p.exists(k.stats(d))
+            p.hgetall(k.stats(d))
+            p.lrange(k.minutes_to_fill(d), 0, -1)
+            p.lrange(k.minutes_to_booking(d), 0, -1)
         replies = await p.execute() if closed else []
     known: dict[str, DayFigures] = {}
-    for d, kept, active in zip(closed, replies[::2], replies[1::2], strict=True):
+    for n, d in enumerate(closed):
+        kept, raw, ttf, ttb = replies[4 * n : 4 * n + 4]
         if kept.get("totals"):
-            known[d] = _decode(market, d, {str(f): str(v) for f, v in kept.items()})
-        elif not active:
+            f = _decode(market, d, {str(a): str(b) for a, b in kept.items()})
+            now = counters(market, d, raw, ttf, ttb)
+            f.changed_after_rollup = any(f.totals.get(c) != now[c] for c in STATS_COUNTERS)
+            f.totals = now
+            f.minutes_to_fill = [int(x) for x in ttf]
+            f.minutes_to_first_booking = [int(x) for x in ttb]
+            known[d] = f
+        elif not raw:
             known[d] = nothing(market, d)
     return [known[d] if d in known else await compute(store, market, d) for d in days]
 
@@ -288,6 +318,7 @@ def combine(parts: Iterable[DayFigures], *, day: str, market: str) -> DayFigures
         minutes_to_first_booking=[m for p in parts for m in p.minutes_to_first_booking],
         source="rollup" if parts and all(p.source == "rollup" for p in parts) else "live",
         complete=all(p.complete for p in parts),
+        changed_after_rollup=any(p.changed_after_rollup for p in parts),
     )
     totals["fill_rate"] = _fill_rate(totals["hired"], totals["headcount_posted"])
     totals["median_minutes_to_fill"] = _median(out.minutes_to_fill)
