@@ -20,14 +20,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk import aftercare_api, api, metrics, pages, sse
+from kiosk.body_limit import BodyLimit
 from kiosk.csrf import CsrfProtect
 from kiosk.device_guard import KioskGuard
 from kiosk.ratelimit import WriteRateLimit
 from kiosk.state import AppState
+from kiosk.static_assets import VersionedStaticFiles
 from matcher.clock import Clock, clock_from_setting
 from matcher.embedded import EmbeddedServer
 from matcher.markets import MARKETS
@@ -175,12 +176,13 @@ def create_app(
         Route("/-/health", health, name="health"),
         Route("/-/metrics", metrics.metrics, name="metrics"),
         Mount("/api/v1", routes=[*api.routes, *aftercare_api.routes]),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static"),
         *pages.routes,
     ]
     middleware = [
         Middleware(metrics.RequestMetrics),
         Middleware(SecurityHeaders),
+        Middleware(BodyLimit),
         Middleware(WriteRateLimit),
         Middleware(
             SessionMiddleware,
@@ -197,5 +199,8 @@ def create_app(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={api.ApiError: api.api_error_handler, **pages.exception_handlers},
+        exception_handlers={
+            api.ApiError: api.api_error_handler,
+            **pages.exception_handlers,
+        },
     )

@@ -63,8 +63,16 @@ class WriteRateLimit:
 
 
 def _who(scope: Scope) -> str:
+    """A token, else an enrolled kiosk (several kiosks of a hall share one address
+    behind its router), else the address."""
     for name, value in scope.get("headers", []):
         if name == b"authorization" and value.lower().startswith(b"bearer "):
             return "t:" + hashlib.sha256(value[7:].strip()).hexdigest()[:16]
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            for part in value.split(b";"):
+                key, _, token = part.strip().partition(b"=")
+                if key == b"kz_device" and token:
+                    return "k:" + hashlib.sha256(token).hexdigest()[:16]
     client = scope.get("client")
     return "ip:" + (client[0] if client else "unknown")

@@ -406,3 +406,41 @@ async def test_admin_moves_an_operator_to_another_market(
 )
 def test_a_code_is_read_however_it_was_typed_or_scanned(typed: str) -> None:
     assert devices.normalise_code(typed) == "12345678"
+
+
+# -- limits ---------------------------------------------------------------------------------
+
+
+async def test_each_kiosk_has_its_own_write_allowance(client: Client, bare_client: Client) -> None:
+    """Kiosks of one hall share the hall's address; one busy kiosk must not stop the
+    others, so an enrolled kiosk is counted by its credential."""
+    from dataclasses import replace
+
+    client.state.settings = replace(client.state.settings, write_limit_per_min=2)
+    codes = [(await client.post("/m/kaili/leave")).status_code for _ in range(3)]
+    assert codes[2] == 429
+    # Another kiosk at the same address still writes.
+    other = bare_client
+    other.state.settings = client.state.settings
+    other.event_hooks["request"] = [csrf_hook(other)]
+    await enrol(other, "kaili")
+    assert (await other.post("/m/kaili/leave")).status_code != 429
+
+
+async def test_an_oversized_body_is_refused_before_anything_reads_it(client: Client) -> None:
+    await seed_session(client)
+    r = await client.post("/ops/login", content=b"a=" + b"x" * 70_000)
+    assert r.status_code == 413
+    assert "请求太大" in r.json()["error"]["message"]
+    # A body that hides its length is cut off at the same line.
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(20):
+            yield b"x" * 8192
+
+    r = await client.post(
+        "/ops/login",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code in (403, 413)
