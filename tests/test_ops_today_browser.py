@@ -32,6 +32,7 @@ from matcher.markets import MARKETS
 pytestmark = pytest.mark.browser
 
 DESK = ViewportSize(width=1366, height=768)
+AXE = next((Path(__file__).resolve().parent.parent / "kiosk/static/vendor").glob("axe-*.min.js"))
 PUSH_MS = 2_000  # the issue's promise: on the open dashboard within 2 s
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -84,6 +85,7 @@ def desk(browser: Browser, server: LiveServer) -> Iterator[Desk]:
             "document.addEventListener('htmx:sseOpen',"
             " () => { window.kzSseOpen = (window.kzSseOpen || 0) + 1; });"
         )
+        page.add_init_script(path=str(AXE))
         page.goto("/ops/login")
         page.fill("#username", username)
         page.fill("#password", PASSWORD)
@@ -95,6 +97,22 @@ def desk(browser: Browser, server: LiveServer) -> Iterator[Desk]:
     for context in contexts:
         context.close()
     assert errors == []
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands (contrast too)."""
+    found: list[dict[str, Any]] = page.evaluate(_RUN_AXE)
+    return [f"{v['impact']} {v['id']}: {v['targets']}" for v in found]
+
+
+_RUN_AXE = """
+async () => {
+  const r = await axe.run(document, {rules: {"color-contrast": {enabled: true}},
+                                     resultTypes: ["violations"], preload: false});
+  return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
+    .map(v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(" "))}));
+}
+"""
 
 
 def _failed(response: Response) -> bool:
@@ -186,6 +204,7 @@ def test_dashboard_screenshots(desk: Desk, server: LiveServer) -> None:
     width = market.evaluate("document.documentElement.scrollWidth")
     assert width <= DESK["width"], width
     shot(market, "ops-today-market.png")
+    assert serious_violations(market) == []
     assert not FULL_PHONE.search(market.content())
 
     bureau = desk(_account(server.redis_url, "bureau", ()))
@@ -196,6 +215,7 @@ def test_dashboard_screenshots(desk: Desk, server: LiveServer) -> None:
     assert len(set(cards)) == 1, cards  # side by side on a desk screen
     assert bureau.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
     shot(bureau, "ops-today-prefecture.png")
+    assert serious_violations(bureau) == []
     bureau.goto("/lang/en?next=/ops/m/kaili/")
     expect(bureau.locator("#ops-funnel h2")).to_contain_text("Today's funnel")
     shot(bureau, "ops-today-market-en.png")
