@@ -161,3 +161,23 @@ async def test_cancel_after_bookings_is_recorded(client: Client, auth: dict[str,
     assert record is not None
     employer = await client.state.store.employer("kaili", record["employer_id"])
     assert employer is not None and employer["late_cancels"] == 1 and employer["incidents"] == 1
+
+
+async def test_a_no_show_explained_over_the_api(client: Client, auth: dict[str, str]) -> None:
+    wid, job_id, ref = await _hired(client, auth)
+    r = await client.post(
+        f"/api/v1/markets/kaili/jobs/{job_id}/outcomes",
+        json={"worker_id": wid, "outcome": "no_show"},
+        headers=auth,
+    )
+    assert r.status_code == 200
+    url = f"/api/v1/markets/kaili/tickets/{ref}/answer"
+    r = await client.post(url, json={"answer": "explain", "reason": "sick"}, headers=auth)
+    assert r.status_code == 200 and r.json()["ticket"]["review"] == "pending"
+    [ticket] = (await client.get("/api/v1/markets/kaili/disputes", headers=auth)).json()
+    assert (ticket["worker_answer"], ticket["worker_reason"]) == ("explain", "sick")
+    # One answer per ticket: another is refused, plainly.
+    r = await client.post(url, json={"answer": "dispute", "reason": "no_job"}, headers=auth)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "answered"
+    r = await client.post(url, json={"answer": "explain", "reason": "bored"}, headers=auth)
+    assert r.status_code == 422 and "reason" in r.text
