@@ -200,6 +200,33 @@ def test_chart_geometry() -> None:
         charts.bar_chart("bad", "T", ["a"], [charts.Series("x", [1, 2])])
 
 
+async def test_a_late_outcome_moves_the_totals_and_says_so(client: Client) -> None:
+    await two_days(client)
+    await login(client)
+    # The welder's interview of the first day is recorded the next morning.
+    r = await client.get("/api/v1/markets/kaili/jobs", params={"date": DAY1}, headers=AUTH)
+    [welding] = [j for j in r.json() if j["skills"] == ["welder"]]
+    [booking] = welding["bookings"]
+    await api(
+        client,
+        f"/jobs/{welding['id']}/outcomes",
+        {"worker_id": booking["worker_id"], "outcome": "hired"},
+    )
+    stats = await api_stats(client, DAY1)
+    assert stats["hired"] == 2
+    page = soup((await client.get("/ops/m/kaili/history", params={"from": DAY1})).text)
+    assert cell(page, f"tr[data-day='{DAY1}'] td[data-col=hired]") == "2"
+    assert "日终汇总后又有改动" in cell(page, "#late-note")
+    # The breakdown stays as at the day's end.
+    assert cell(page, "tr[data-skill=welder] td[data-col=hired]") == "0"
+    r = await client.get("/ops/m/kaili/export.xlsx", params={"from": DAY1, "to": DAY1})
+    summary = load_workbook(io.BytesIO(r.content))["summary"]
+    header = [c.value for c in summary[1]]
+    assert summary.cell(2, header.index("hired") + 1).value == 2
+    page = soup((await client.get(f"/ops/m/kaili/daily/{DAY1}")).text)
+    assert cell(page, ".key-figures [data-col=hired] dd") == "2" and page.select("#late-note")
+
+
 async def test_history_survives_a_restart(client: Client) -> None:
     await two_days(client)
     state = client.state
