@@ -21,7 +21,7 @@ from starlette.routing import Route
 from kiosk.device_guard import may_act_as_kiosk
 from kiosk.htmx import is_htmx
 from kiosk.i18n import LANGS, Lang, t
-from kiosk.pages import market_or_404, render
+from kiosk.pages import live_market_or_404, render
 from kiosk.state import get_state
 from kiosk.templating import request_lang
 from matcher.clock import TZ
@@ -62,11 +62,13 @@ class BoardCall:
 
 
 async def picker(request: Request) -> Response:
-    return render(request, "picker.html", {"markets": list(MARKETS.values())})
+    # Names as the markets' operators set them.
+    book = get_state(request).store.market_settings
+    return render(request, "picker.html", {"markets": [await book.effective(m) for m in MARKETS]})
 
 
 async def home(request: Request) -> Response:
-    market = market_or_404(request)
+    market = await live_market_or_404(request)
     store = get_state(request).store
     stats = await store.stats(market.id, store.today())
     jobs = await store.list_jobs(market.id, status="open")
@@ -182,7 +184,7 @@ async def _board_context(request: Request, market: Market) -> dict[str, Any]:
 
 
 async def board(request: Request) -> Response:
-    market = market_or_404(request)
+    market = await live_market_or_404(request)
     lang = request.query_params.get("lang")
     if lang in LANGS:
         # A board is set up once with a fixed address: ?lang=en chooses its language

@@ -175,3 +175,14 @@ async def test_desks_and_opening_hours_shape_the_kiosk_defaults(client: Client) 
     assert s.one("input[name=interview]")["value"] == "10:00"
     s = await get(client, "/m/kaili/employer/time")
     assert s.one("input[name=start]")["value"] == "10:30"
+
+
+async def test_a_new_name_is_what_the_hall_shows(client: Client) -> None:
+    await login(client)
+    await client.post(PAGE, data=form_of(name_zh="凯里市零工市场", name_en="Kaili City Gig Market"))
+    home = (await client.get("/m/kaili/")).text
+    board = (await client.get("/m/kaili/board")).text
+    picker = soup((await client.get("/")).text).get_text(" ")
+    for text in (home, board, picker):
+        assert "凯里市零工市场" in text
+    assert "黎平零工市场" in picker  # the others keep theirs
