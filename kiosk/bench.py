@@ -345,6 +345,19 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         return _parse()
     if args.what == "sim":
         return asyncio.run(_sim(args.seeds, args.sim_workers, args.sim_jobs, not args.no_batch))
+    if args.what == "soak":
+        from kiosk.soak import SoakConfig, run_soak
+
+        return asyncio.run(
+            run_soak(
+                SoakConfig(
+                    days=args.days,
+                    retention_days=args.retention_days,
+                    workers=args.sim_workers,
+                    jobs=args.sim_jobs,
+                )
+            )
+        )
     if args.what == "load":
         from kiosk.loadgen import LoadConfig, run
 
