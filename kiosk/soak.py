@@ -18,6 +18,7 @@ product's own code.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -221,7 +222,7 @@ def _summary(days: list[dict[str, Any]], cfg: SoakConfig) -> dict[str, Any]:
     first, last = week[0], week[-1]
     span = max(1, last["day"] - first["day"])
 
-    def per_day(get: Any) -> float:
+    def per_day(get: Callable[[dict[str, Any]], int]) -> int:
         return round((get(last) - get(first)) / span)
 
     return {
