@@ -220,7 +220,7 @@ def _summary(days: list[dict[str, Any]], cfg: SoakConfig) -> dict[str, Any]:
     """Growth over the last week, once the longest lifetime (8 days) has been reached."""
     week = days[-7:] if len(days) >= 7 else days
     first, last = week[0], week[-1]
-    span = max(1, last["day"] - first["day"])
+    span = max(1, int(last["day"]) - int(first["day"]))
 
     def per_day(get: Callable[[dict[str, Any]], int]) -> int:
         return round((get(last) - get(first)) / span)
