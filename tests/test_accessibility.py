@@ -17,8 +17,10 @@ failure lists each violation as size, page, impact, rule id, selector and axe's 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from browser_support import (
     LANDSCAPE,
     PORTRAIT,
@@ -36,13 +39,15 @@ from browser_support import (
     new_device,
 )
 from builders import at, checkin_body, job_body
-from conftest import API_TOKEN, TEST_DB, make_settings
+from conftest import API_TOKEN, MORNING, TEST_DB, make_settings
 from itsdangerous import TimestampSigner
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from matcher.accounts import account_json, new_account
 from matcher.embedded import EmbeddedServer
+from matcher.keys import ACCOUNTS, OP_SESSION_TTL_S, op_session
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +56,7 @@ AXE_FILES = sorted(VENDOR.glob("axe-*.min.js"))
 FAILING_IMPACTS = ("serious", "critical")
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 SESSION_COOKIE = "kz_session"  # kiosk.app's SessionMiddleware
+OPS_COOKIE = "kz_ops"  # kiosk.operator_auth
 
 # The pages to check, by name. Extend freely; placeholders come from ``Site.ids``.
 # Each must answer 200 (after redirects) unless listed in ``STATUS``.
@@ -60,7 +66,20 @@ PAGES: list[tuple[str, str]] = [
     ("worker check-in", "/m/kaili/worker"),
     ("employer post", "/m/kaili/employer"),
     ("hall board", "/m/kaili/board"),
-    ("operators", "/ops/"),
+    ("operators' login", "/ops/login"),
+    ("kiosk enrolment", "/enrol"),
+    ("operators: prefecture today", "/ops/"),
+    ("operators: market today", "/ops/m/kaili/"),
+    ("operators: history", "/ops/m/kaili/history"),
+    ("operators: all markets' history", "/ops/history"),
+    ("operators: daily report", "/ops/m/kaili/daily/2026-11-27"),
+    ("operators: moderation", "/ops/m/kaili/moderation"),
+    ("operators: pay and disputes", "/ops/m/kaili/aftercare"),
+    ("operators: blocks", "/ops/m/kaili/blocks"),
+    ("operators: market settings", "/ops/m/kaili/settings"),
+    ("operators: kiosks", "/ops/m/kaili/kiosks"),
+    ("operators: accounts", "/ops/accounts"),
+    ("operators: audit trail", "/ops/audit"),
     ("worker offers", "/m/kaili/worker/offers"),
     ("ticket", "/m/kaili/tickets/{ticket}?k={ticket_key}"),
     ("employer job, owner's view", "/m/kaili/jobs/{own_job}"),
@@ -90,7 +109,8 @@ MAX_FLOW_SCREENS = 14
 MAX_DISCOVERED = 12
 # Links worth following: this market's pages and the operators' page.
 FOLLOW = re.compile(r"^/(m/kaili/.*|ops/.*)?$")
-SKIP = re.compile(r"^/(lang|static|api)/")
+# Not pages: language switches, files, the API, and downloads (exports).
+SKIP = re.compile(r"^/(lang|static|api)/|\.(csv|xlsx)(\?|$)")
 
 # Started in both screens' pages at once (each its own renderer), collected after.
 _START_AXE = """
@@ -191,6 +211,7 @@ class Site:
     server: LiveServer
     ids: dict[str, str]
     session: str  # a signed session: the checked-in worker, the employer's own job
+    ops_session: str  # an administrator signed in to /ops/
 
 
 def test_axe_is_vendored_with_its_licence() -> None:
@@ -244,6 +265,28 @@ def _signed_session(secret: str, data: dict[str, Any]) -> str:
     return TimestampSigner(secret).sign(raw).decode("utf-8")
 
 
+def _admin_session(redis_url: str) -> str:
+    """An administrator's account and a live session, as logging in would leave them."""
+    account = new_account(
+        username="a11y-admin",
+        password="a11y admin password",
+        role="admin",
+        created_at=MORNING.isoformat(),
+    )
+    session_id = secrets.token_urlsafe(32)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.hset(ACCOUNTS, account.username, account_json(account))
+        client.set(
+            op_session(hashlib.sha256(session_id.encode()).hexdigest()),
+            json.dumps({"username": account.username, "since": MORNING.isoformat()}),
+            ex=OP_SESSION_TTL_S,
+        )
+    finally:
+        client.close()
+    return session_id
+
+
 @pytest.fixture(scope="module")
 def site(
     browser: Browser, embedded_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
@@ -267,6 +310,7 @@ def site(
         _pending_offer(context, waiting["worker_id"])
         context.close()
         secret = make_settings(server.redis_url, data_dir).secret
+        ops_session = _admin_session(server.redis_url)
         session = {"worker:kaili": waiting["worker_id"], "jobs": [own["id"]]}
         yield Site(
             server=server,
@@ -277,6 +321,7 @@ def site(
                 "ticket_key": offer["id"],
             },
             session=_signed_session(secret, session),
+            ops_session=ops_session,
         )
 
 
@@ -392,7 +437,10 @@ def test_no_serious_violations_anywhere(browser: Browser, site: Site) -> None:
         screens = devices()
         for d in screens:
             d.page.context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": site.session, "url": site.server.url}]
+                [
+                    {"name": SESSION_COOKIE, "value": site.session, "url": site.server.url},
+                    {"name": OPS_COOKIE, "value": site.ops_session, "url": site.server.url},
+                ]
             )
         first = screens[0].page
         visited: set[str] = set()
@@ -415,7 +463,7 @@ def test_no_serious_violations_anywhere(browser: Browser, site: Site) -> None:
             checked.update(f"{d.size} {_screen_key(d.page)}" for d in screens)
             _check(screens, name, report)
             for link in first.evaluate(_LINKS):
-                if FOLLOW.match(urlsplit(link).path) and not SKIP.match(link):
+                if FOLLOW.match(urlsplit(link).path) and not SKIP.search(link):
                     found.append(link)
 
         for name, path in PAGES:
