@@ -49,10 +49,12 @@ async def reoptimise(engine: Engine, market: str) -> int:
     store = engine.store
     redis = store.redis
     k = store.keys(market)
-    if not await redis.set(k.batch_lock, "1", nx=True, px=LOCK_MS):
-        return 0
     now = store.clock.now()
     day, now_ms = day_key(now), to_ms(now)
+    # Every matcher keeps its own hold values fresh here, off the path of a new post.
+    await engine.hold(market, await engine.pool(market), now_ms)
+    if not await redis.set(k.batch_lock, "1", nx=True, px=LOCK_MS):
+        return 0
     ids = strs(await redis.zrange(k.jobs_open, 0, -1))
     if not ids:
         return 0

@@ -5,6 +5,10 @@ them from Redis (the truth), and writes offers through the create-offers script;
 new or freed worker it looks at the open jobs of that worker's skills. Every matcher
 keeps its pools fresh by tailing the market's events stream, since each queue entry is
 handled by only one matcher of the group.
+
+Both paths apply the "keep for scarce work" rule (``matcher.forecast``): a worker with a
+hold step above 0 is offered a job only for a place no lower-step worker covers, never
+as the second person asked for a place someone else could take.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import numpy as np
 from redis.asyncio import Redis
 
 from matcher.clock import day_key, to_ms
+from matcher.forecast import REFRESH_MS, DemandForecast, hold_values, load_forecast
 from matcher.keys import MarketKeys
 from matcher.places import Gazetteer
 from matcher.pool import WorkerPool, job_facts, worker_facts
 from matcher.records import dumps, loads, new_id, strs
-from matcher.scoring import Parts, eligible_pair, explain, score_pair
+from matcher.scoring import FloatArray, Parts, eligible_pair, explain, score_pair
 from matcher.scripts import ScriptError
 from matcher.skills import Taxonomy
 from matcher.store import Store
@@ -41,6 +47,8 @@ class Engine:
         self.gazetteer = gazetteer
         self.pools: dict[str, WorkerPool] = {}
         self._cursor: dict[str, str] = {}
+        self._forecasts: dict[str, DemandForecast] = {}
+        self._holds: dict[str, tuple[str, int, FloatArray | None]] = {}
 
     @property
     def settings(self) -> Any:
@@ -85,6 +93,35 @@ class Engine:
                 if ck is not None:
                     pool.upsert(ck)
 
+    # -- keep for scarce work ------------------------------------------------------------
+
+    async def hold(
+        self, market: str, pool: WorkerPool, now_ms: int, *, max_age_ms: int = REFRESH_MS
+    ) -> FloatArray | None:
+        """The pool's hold values (``matcher.forecast``), recomputed when older than
+        ``max_age_ms``; None when the market has no earlier days to learn from."""
+        cached = self._holds.get(market)
+        if cached is not None and cached[0] == pool.day and 0 <= now_ms - cached[1] < max_age_ms:
+            return cached[2]
+        forecast = self._forecasts.get(market)
+        if forecast is None or forecast.day != pool.day:
+            forecast = await load_forecast(
+                self.redis, self.store.keys(market), pool.day, self.gazetteer
+            )
+            self._forecasts[market] = forecast
+        hold = hold_values(pool, forecast, now_ms) if forecast.places else None
+        self._holds[market] = (pool.day, now_ms, hold)
+        return hold
+
+    def _steps(
+        self, pool: WorkerPool, ids: list[str], hold: FloatArray | None, now_ms: int
+    ) -> dict[str, int]:
+        rows = np.fromiter((pool.rows.get(w, -1) for w in ids), dtype=np.int64, count=len(ids))
+        known = rows >= 0
+        steps = np.zeros(len(ids), dtype=np.int64)
+        steps[known] = pool.hold_steps(rows[known], hold, now_ms)
+        return {w: int(s) for w, s in zip(ids, steps, strict=True)}
+
     # -- a new or reopened job ----------------------------------------------------------
 
     async def match_job(self, market: str, job_id: str) -> int:
@@ -114,7 +151,11 @@ class Engine:
         need = job["remaining"] * self.settings.offers_per_slot - job["pending"]
         if need <= 0:
             return 0, 0
+        # Places no pending offer covers yet may go to anyone the order reaches; further
+        # offers only to workers of no higher hold step than those.
+        uncovered = max(0, job["remaining"] - job["pending"])
         pool = await self.pool(market)
+        hold = await self.hold(market, pool, now_ms, max_age_ms=2 * REFRESH_MS)
         facts = job_facts(job, self.gazetteer)
         # Workers an operator blocked are left out here, before the places are counted.
         blocked = await store.blocks.blocked_workers(market)
@@ -123,22 +164,31 @@ class Engine:
             now_ms,
             max_pending=self.settings.max_pending_offers,
             exclude=set(job["offered"]) | blocked,
+            hold=hold,
         )
         chosen: list[tuple[str, Parts]] = []
+        top_step = 0
         start = 0
         while len(chosen) < need and start < len(proposals):
             batch = [wid for wid, _ in proposals[start : start + need * VERIFY_FACTOR]]
             start += len(batch)
+            steps = self._steps(pool, batch, hold, now_ms)
             for wid, raw in zip(batch, await self.redis.hmget(k.checkins(day), batch), strict=True):
                 ck = loads(raw)
                 if ck is None:
                     continue
                 pool.upsert(ck)  # the pool learns what changed since it last looked
                 w = worker_facts(ck, self.gazetteer)
-                if self._free(ck) and eligible_pair(facts, w):
-                    chosen.append((wid, score_pair(facts, w, now_ms)))
-                    if len(chosen) >= need:
-                        break
+                if not (self._free(ck) and eligible_pair(facts, w)):
+                    continue
+                if len(chosen) >= uncovered and steps[wid] > top_step:
+                    # Proposals come by step: everyone after this one is held too.
+                    start = len(proposals)
+                    break
+                top_step = max(top_step, steps[wid])
+                chosen.append((wid, score_pair(facts, w, now_ms)))
+                if len(chosen) >= need:
+                    break
         return len(chosen), await self.write_offers(market, job, chosen, blocked=blocked)
 
     # -- a new or freed worker ------------------------------------------------------------
@@ -157,6 +207,10 @@ class Engine:
         if not self._free(ck):
             return 0
         room = self.settings.max_pending_offers - int(ck.get("pending", 0))
+        held = False
+        if pool is not None and pool.day == day:
+            hold = await self.hold(market, pool, now_ms, max_age_ms=2 * REFRESH_MS)
+            held = self._steps(pool, [worker_id], hold, now_ms)[worker_id] > 0
         job_ids: set[str] = set()
         for skill in ck["skills"]:
             job_ids.update(strs(await self.redis.zrange(k.jobs_by_skill(skill), 0, -1)))
@@ -176,6 +230,8 @@ class Engine:
                 continue
             if job["pending"] >= job["remaining"] * self.settings.offers_per_slot:
                 continue
+            if held and job["pending"] >= job["remaining"]:
+                continue  # kept for scarce work: every place of this job is being asked
             facts = job_facts(job, self.gazetteer)
             if eligible_pair(facts, w):
                 parts = score_pair(facts, w, now_ms)

@@ -28,6 +28,10 @@ from matcher.scoring import (
 
 STATUS_CODE = {"available": 0, "offered": 1}  # anything else: 2, takes no offers
 WEEK = 7
+# Hold steps (see ``WorkerPool.hold_steps`` and ``matcher.forecast``): a step is a
+# quarter of a place expected later today that few others could fill.
+HOLD_STEP = 0.25
+HOLD_MAX_WAIT_MIN = 120
 
 
 def _code(adcode: str) -> int:
@@ -190,26 +194,25 @@ class WorkerPool:
             return None
         return np.isin(rows, np.fromiter(wary, dtype=np.int64))
 
-    def propose(
-        self,
-        job: JobFacts,
-        now_ms: int,
-        *,
-        max_pending: int,
-        exclude: set[str] | frozenset[str] = frozenset(),
-        limit: int | None = None,
-    ) -> list[tuple[str, float]]:
-        """Eligible workers for a job, best first by the published rule: (id, score)."""
+    def eligible(
+        self, job: JobFacts, now_ms: int, *, max_pending: int
+    ) -> tuple[IntArray, FloatArray]:
+        """Rows of free workers the rule allows for a job (blocks aside: the caller
+        checks them), with their scores."""
         parts = [self._rows_with(s) for s in job.skills]
+        empty: tuple[IntArray, FloatArray] = (
+            np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=np.float64),
+        )
         if not parts:
-            return []
+            return empty
         rows = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
         if rows.size == 0:
-            return []
+            return empty
         free = (self.status[rows] < 2) & (self.pending[rows] < max_pending)
         rows = rows[free]
         if rows.size == 0:
-            return []
+            return empty
         if len(job.skills) == 1:
             has_main = np.ones(rows.size, dtype=np.bool_)
         else:
@@ -230,13 +233,45 @@ class WorkerPool:
             wary=self._wary(rows, job.employer_id),
         )
         ok, totals = score_rows(job, view, now_ms)
-        rows, totals = rows[ok], totals[ok]
+        return rows[ok], totals[ok]
+
+    def hold_steps(self, rows: IntArray, hold: FloatArray | None, now_ms: int) -> IntArray:
+        """How far each worker steps back to be kept for scarcer work later today
+        (``matcher.forecast``): 0 for most; never for a consented priority group or
+        for someone who has already waited ``HOLD_MAX_WAIT_MIN``."""
+        if hold is None or rows.size == 0:
+            return np.zeros(rows.size, dtype=np.int64)
+        value = np.zeros(rows.size, dtype=np.float64)
+        known = rows < hold.size
+        value[known] = hold[rows[known]]
+        waited = now_ms - self.checked_in_ms[rows]
+        value[self.priority[rows] | (waited >= HOLD_MAX_WAIT_MIN * 60_000)] = 0.0
+        steps: IntArray = np.floor(value / HOLD_STEP + 1e-9).astype(np.int64)
+        return steps
+
+    def propose(
+        self,
+        job: JobFacts,
+        now_ms: int,
+        *,
+        max_pending: int,
+        exclude: set[str] | frozenset[str] = frozenset(),
+        limit: int | None = None,
+        hold: FloatArray | None = None,
+    ) -> list[tuple[str, float]]:
+        """Eligible workers for a job, best first by the published rule: (id, score).
+
+        With ``hold`` (see ``hold_steps``), workers first step back by how much they
+        are expected to be needed for scarcer work later today; within a step the
+        published order is untouched."""
+        rows, totals = self.eligible(job, now_ms, max_pending=max_pending)
         if rows.size == 0:
             return []
-        # Order: score band, fewer days worked this week, longer wait, id (all ascending
-        # after negating the band) — numpy's lexsort takes the last key as primary.
+        # Order: hold step, score band, fewer days worked this week, longer wait, id (all
+        # ascending after negating the band) — numpy's lexsort takes the last key as primary.
         band = -np.floor(totals / 2.0)
-        order = np.lexsort((rows, self.checked_in_ms[rows], self.week_days[rows], band))
+        steps = self.hold_steps(rows, hold, now_ms)
+        order = np.lexsort((rows, self.checked_in_ms[rows], self.week_days[rows], band, steps))
         out: list[tuple[str, float]] = []
         for i in order:
             wid = self.ids[int(rows[i])]

@@ -8,6 +8,11 @@ a clock that advances a minute at a time; workers take their best offer after a 
 delay. The offline optimum is a maximum matching of places to workers on the *true*
 compatibility graph (true skills, reach, pay, hours), so parsing mistakes count against
 the system too.
+
+A market in service has earlier days, and the matcher's forecast of later posts
+(``matcher.forecast``) reads them from the store: ``post_history`` posts the jobs of
+``HISTORY_DAYS`` earlier days (other seeds of the same generator: the same market on
+other days) through the same store calls, on their own dates; no one is matched to them.
 """
 
 from __future__ import annotations
@@ -259,7 +264,42 @@ def checkin_spec(w: SimWorker, skills: list[str]) -> CheckinSpec:
 
 
 START = datetime(2026, 11, 27, 6, 30, tzinfo=TZ)
+HISTORY_DAYS = 7
+HISTORY_SEED = 1_000_003
 END_MINUTE = 5 * 60 + 30  # 12:00: two hours after the last post
+
+
+def history(seed: int, taxonomy: Taxonomy, gazetteer: Gazetteer, *, jobs: int) -> list[Day]:
+    """The market's earlier days before day ``seed``: newest first, jobs only."""
+    return [
+        generate(
+            HISTORY_SEED + seed * HISTORY_DAYS + back, taxonomy, gazetteer, workers=0, jobs=jobs
+        )
+        for back in range(1, HISTORY_DAYS + 1)
+    ]
+
+
+async def post_history(
+    days: list[Day], store: Store, clock: FixedClock, taxonomy: Taxonomy, *, market: str = "kaili"
+) -> int:
+    """Post earlier days' jobs (``days[0]`` the day before START) on their own dates,
+    parsed the way the kiosk parses them. Returns the jobs posted."""
+    posted = 0
+    for back, day in enumerate(days, start=1):
+        shift = timedelta(days=back)
+        for n, job in sorted(enumerate(day.jobs), key=lambda t: t[1].post):
+            clock.set(START - shift + timedelta(minutes=job.post))
+            moved = SimJob(
+                job.true_skill, job.text, job.headcount, job.wage, job.unit, job.township,
+                job.post, job.start - shift, job.end - shift,
+            )  # fmt: skip
+            skills = chosen_skills(taxonomy, job.text, [job.true_skill])
+            await store.post_job(
+                market, job_spec(n, moved, skills), request_id=f"h{back}j{n}", fingerprint=n
+            )
+            posted += 1
+    clock.set(START)
+    return posted
 
 
 async def run_day(
