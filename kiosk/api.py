@@ -177,7 +177,9 @@ async def _remembered(
 
 
 async def list_markets(request: Request) -> Response:
-    return JSONResponse([m.public() for m in MARKETS.values()])
+    # Names and counties as the markets' operators set them.
+    book = get_state(request).store.market_settings
+    return JSONResponse([(await book.effective(m)).public() for m in MARKETS])
 
 
 async def post_job(request: Request) -> Response:

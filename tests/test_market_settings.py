@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from builders import checkin_body, job_body
-from conftest import drain
+from conftest import Client, drain
 
 from kiosk.validation import Context, InvalidInput, parse_checkin, parse_job
 from matcher.clock import FixedClock, to_ms
@@ -102,3 +102,12 @@ async def test_a_raised_wage_floor_refuses_a_post(store: Store, clock: FixedCloc
         parse_job({**body, "township": "522631"}, ctx)
     assert err.value.errors["wage_yuan"].key == "err.wage_floor"
     assert err.value.errors["wage_yuan"].params["day"] == 156.8
+
+
+async def test_the_api_lists_markets_as_their_operators_named_them(client: Client) -> None:
+    store = client.state.store
+    await store.market_settings.update(
+        "jianhe", {"name_zh": "剑河县零工市场"}, who="op", now_ms=to_ms(store.clock.now())
+    )
+    names = {m["id"]: m["name"] for m in (await client.get("/api/v1/markets")).json()}
+    assert names["jianhe"] == "剑河县零工市场" and names["kaili"] == "凯里零工市场"
