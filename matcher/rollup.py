@@ -182,11 +182,13 @@ async def roll_up(store: Store, market: str, day: str) -> DayFigures:
     figures.source = "rollup"
     figures.rolled_at = iso(store.clock.now())
     key = store.keys(market).rollup(day)
-    # Two matchers may close the same day at once: both computed it from the same
-    # records, and HSETNX of the marker field decides whose copy stays.
-    if await store.redis.hsetnx(key, "totals", _encode(figures)["totals"]):
-        encoded = _encode(figures)
-        await store.redis.hset(key, items=[x for pair in encoded.items() for x in pair])
+    encoded = _encode(figures)
+    marker = encoded.pop("totals")
+    # "totals" is written last, and only if absent: a reader never sees half a roll-up
+    # (``stored`` wants it), and of two matchers closing the same day at once, which
+    # computed it from the same records, the first marker stays.
+    await store.redis.hset(key, items=[x for pair in encoded.items() for x in pair])
+    if await store.redis.hsetnx(key, "totals", marker):
         return figures
     return await stored(store, market, day) or figures
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,17 @@ async def test_trim_keeps_events_of_days_not_rolled_up(store: Store, clock: Fixe
     types = [e["type"] for _id, e in await store.redis.xrange(k.events)]
     assert "old" not in types and "new" in types
     assert (await rollup.stored(store, "kaili", DAY)) is not None
+
+
+async def test_two_matchers_rolling_up_the_same_day(
+    store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await busy_day(store, clock, matcher)
+    clock.advance(days=1)
+    a, b = await asyncio.gather(
+        rollup.roll_up(store, "kaili", DAY), rollup.roll_up(store, "kaili", DAY)
+    )
+    kept = await rollup.stored(store, "kaili", DAY)
+    assert kept is not None
+    assert a.totals == b.totals == kept.totals and a.skills == b.skills == kept.skills
+    assert a.groups == kept.groups and kept.complete
