@@ -28,7 +28,7 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:employers                      | HASH   | employer id -> arrears, incidents, ratings |
 | kz:{m}:arrears                        | HASH   | arrears id -> wage-arrears record; kept |
 | kz:{m}:arrears:open                   | ZSET   | open arrears ids by report ms    |
-| kz:{m}:disputes                       | ZSET   | tickets whose worker answer awaits an operator (disputes, no-show explanations) |
+| kz:{m}:disputes                       | ZSET   | disputes, no-show reasons (operators) |
 | kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
 | kz:{m}:settings                       | HASH   | operators' overrides of MARKETS; kept |
 | kz:{m}:blocks                         | HASH   | "e:"/"w:" + id -> block JSON; kept |
