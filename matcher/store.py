@@ -578,10 +578,10 @@ class Store:
         return closed
 
     async def trim(self, market: str) -> dict[str, int]:
-        """Keep what is old only as long as it is needed: after the day's figures are
-        counted (they are counted as things happen, so a closed day is already rolled
-        up), the events and queue streams are trimmed by age and old offers deleted.
-        Daily counters, jobs and tickets stay for reports."""
+        """Keep what is old only as long as it is needed: the events and queue streams
+        are trimmed by age and old offers deleted, but never past a closed day whose
+        figures are not rolled up yet (``matcher.rollup``). Daily counters, roll-ups,
+        jobs and tickets stay for reports."""
         k = self.keys(market)
         now = self.clock.now()
         removed = {"events": 0, "queue": 0, "offers": 0}
