@@ -50,6 +50,13 @@ async def test_payloads_are_escaped_everywhere(
     ticket = (
         await client.post(f"/api/v1/markets/kaili/offers/{offer['id']}/accept", headers=auth)
     ).json()["ticket"]
+    # And held for review (contact bait), so the moderation queue shows it.
+    r = await client.post(
+        "/api/v1/markets/kaili/jobs",
+        json=job_body(title=f"小工 {payload}"[:60], description=f"加微信 {payload}"),
+        headers=auth,
+    )
+    assert r.status_code in (201, 202), r.text
     await ops_login(role="admin", markets=())
     # The payload as an operator's kiosk name, shown on the operators' pages too.
     r = await client.post("/ops/m/kaili/kiosks", data={"action": "code", "name": payload[:30]})
@@ -62,9 +69,18 @@ async def test_payloads_are_escaped_everywhere(
         "/ops/m/kaili/",
         "/ops/audit",
         "/ops/m/kaili/kiosks",
+        "/ops/m/kaili/history",
+        "/ops/history",
+        "/ops/m/kaili/daily/2026-11-27",
+        "/ops/m/kaili/moderation",
+        "/ops/m/kaili/aftercare",
+        "/ops/m/kaili/blocks",
+        "/ops/m/kaili/settings",
         f"/m/kaili/jobs/{job['id']}",
         f"/m/kaili/tickets/{ticket['ref']}?k={offer['id']}",
     ]
+    moderation = (await client.get("/ops/m/kaili/moderation")).text
+    assert "加微信" in moderation  # the held post is on the page being checked
     for path in pages:
         r = await client.get(path)
         assert r.status_code == 200, path
