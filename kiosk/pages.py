@@ -90,9 +90,11 @@ exception_handlers: dict[Any, Any] = {404: not_found}
 
 def _collect() -> list[Route]:
     from kiosk import (
+        aftercare_steps,
         employer_pages,
         hall_pages,
         ops_access,
+        ops_aftercare,
         ops_blocks,
         ops_moderation,
         ops_reports,
@@ -105,12 +107,14 @@ def _collect() -> list[Route]:
         Route("/lang/{lang}", set_lang, name="set_lang"),
         *hall_pages.routes,
         *worker_pages.routes,
+        *aftercare_steps.routes,
+        *ops_aftercare.routes,
         *employer_pages.routes,
         *ops_access.routes,
+        *ops_today.routes,
         *ops_moderation.routes,
         *ops_blocks.routes,
         *ops_settings.routes,
-        *ops_today.routes,
         *ops_reports.routes,
     ]
 
