@@ -181,6 +181,8 @@ async def test_the_tickets_own_link(client: Client, auth: dict[str, str]) -> Non
     page = await get(client, f"/m/kaili/tickets/{ref}?k={ticket['offer_id']}")
     link = page.one("#ticket-after")
     assert link.get_text(strip=True) == "工钱没拿到? 没去成?"
+    # The printed slip says so under its QR code (print stylesheet only).
+    assert "扫这个码" in page.one(".ticket .slip-after").get_text()
     s = await follow(client, page, "#ticket-after")
     # The work is not over yet: nothing to ask.
     assert s.path == "/m/kaili/after/done" and s.question == "这张凭条现在没有要问您的"
