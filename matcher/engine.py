@@ -20,7 +20,7 @@ import numpy as np
 from redis.asyncio import Redis
 
 from matcher.clock import day_key, to_ms
-from matcher.forecast import REFRESH_MS, DemandForecast, hold_values, load_forecast
+from matcher.forecast import REFRESH_MS, DemandForecast, Holds, holds, load_forecast
 from matcher.keys import MarketKeys
 from matcher.places import Gazetteer
 from matcher.pool import WorkerPool, job_facts, worker_facts
@@ -48,7 +48,7 @@ class Engine:
         self.pools: dict[str, WorkerPool] = {}
         self._cursor: dict[str, str] = {}
         self._forecasts: dict[str, DemandForecast] = {}
-        self._holds: dict[str, tuple[str, int, FloatArray | None]] = {}
+        self._holds: dict[str, tuple[str, Holds | None]] = {}
 
     @property
     def settings(self) -> Any:
@@ -101,17 +101,25 @@ class Engine:
         """The pool's hold values (``matcher.forecast``), recomputed when older than
         ``max_age_ms``; None when the market has no earlier days to learn from."""
         cached = self._holds.get(market)
-        if cached is not None and cached[0] == pool.day and 0 <= now_ms - cached[1] < max_age_ms:
-            return cached[2]
+        if cached is not None and cached[0] == pool.day:
+            found = cached[1]
+            if found is None:
+                return None
+            if 0 <= now_ms - found.at_ms < max_age_ms:
+                # Workers who checked in since the last refresh are added one by one.
+                grown = found.extended(pool)
+                if grown is not found:
+                    self._holds[market] = (pool.day, grown)
+                return grown.values
         forecast = self._forecasts.get(market)
         if forecast is None or forecast.day != pool.day:
             forecast = await load_forecast(
                 self.redis, self.store.keys(market), pool.day, self.gazetteer
             )
             self._forecasts[market] = forecast
-        hold = hold_values(pool, forecast, now_ms) if forecast.places else None
-        self._holds[market] = (pool.day, now_ms, hold)
-        return hold
+        fresh = holds(pool, forecast, now_ms) if forecast.places else None
+        self._holds[market] = (pool.day, fresh)
+        return fresh.values if fresh is not None else None
 
     def _steps(
         self, pool: WorkerPool, ids: list[str], hold: FloatArray | None, now_ms: int

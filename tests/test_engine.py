@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 from builders import at, checkin_body, job_body
+from conftest import drain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 from test_scoring import naive_eligible
-from test_store import ctx
+from test_store import ctx, post
 
 from kiosk.validation import parse_checkin, parse_job
-from matcher.clock import FixedClock, to_ms
+from matcher.clock import FixedClock, iso, to_ms
 from matcher.markets import MARKETS
 from matcher.queue import Matcher
 from matcher.store import Store
@@ -135,3 +138,100 @@ async def test_no_offer_breaks_a_hard_constraint(
     for wid in {o["worker_id"] for o in offers}:
         mine = [o for o in offers if o["worker_id"] == wid and o["status"] == "pending"]
         assert len(mine) <= store.settings.max_pending_offers
+
+
+# -- keep for scarce work -----------------------------------------------------------------
+
+
+async def _yesterdays_welding_job(store: Store, clock: FixedClock) -> None:
+    """Yesterday a welder was wanted at 11:00: the forecast expects one later today."""
+    today = clock.now()
+    yesterday = today.replace(hour=11, minute=0) - timedelta(days=1)
+    clock.set(yesterday)
+    body = job_body(
+        skills=["welder"],
+        headcount=1,
+        title="电焊工",
+        start_at=iso(yesterday.replace(hour=13)),
+        interview_at=iso(yesterday.replace(hour=12, minute=30)),
+        end_at=iso(yesterday.replace(hour=17)),
+    )
+    await store.post_job("kaili", parse_job(body, ctx(clock)), request_id="y1", fingerprint=body)
+    clock.set(today)
+
+
+async def _two_labourers(store: Store, clock: FixedClock, *, only_welder: bool = False) -> None:
+    """Worker 1 (labourer and welder) has waited longest; worker 2 is a labourer only."""
+    c = ctx(clock)
+    crowd = [["general_laborer", "welder"]] if only_welder else [
+        ["general_laborer", "welder"], ["general_laborer"]
+    ]  # fmt: skip
+    for n, skills in enumerate(crowd, 1):
+        body = checkin_body(n, skills=skills)
+        await store.check_in("kaili", parse_checkin(body, c), request_id=f"c{n}", fingerprint=n)
+        clock.set(clock.now() + timedelta(minutes=1))
+
+
+async def _offered(redis: Redis, store: Store) -> list[str]:
+    raw = await redis.hgetall(store.keys("kaili").offers)
+    phones = {
+        ck["worker_id"]: ck["phone_masked"]
+        for r in (await redis.hgetall(store.keys("kaili").checkins(store.today()))).values()
+        if (ck := json.loads(r))
+    }
+    return sorted(phones[o["worker_id"]][-1] for r in raw.values() if (o := json.loads(r)))
+
+
+async def test_a_worker_needed_for_later_work_steps_back_for_one_who_is_not(
+    redis: Redis, store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await _yesterdays_welding_job(store, clock)
+    await _two_labourers(store, clock)
+    await drain(matcher)
+    await post(store, clock, "j1", headcount=1)
+    await drain(matcher)
+    # Without the rule both would be asked (two offers a place), worker 1 first.
+    assert await _offered(redis, store) == ["2"]
+
+
+async def test_without_earlier_days_the_published_order_alone_decides(
+    redis: Redis, store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await _two_labourers(store, clock)
+    await drain(matcher)
+    await post(store, clock, "j1", headcount=1)
+    await drain(matcher)
+    assert await _offered(redis, store) == ["1", "2"]
+
+
+async def test_a_held_worker_is_still_asked_when_no_one_else_fits(
+    redis: Redis, store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await _yesterdays_welding_job(store, clock)
+    await _two_labourers(store, clock, only_welder=True)
+    await drain(matcher)
+    await post(store, clock, "j1", headcount=1)
+    await drain(matcher)
+    assert await _offered(redis, store) == ["1"]
+
+
+async def test_a_held_worker_checking_in_takes_only_places_nobody_is_asked_for(
+    redis: Redis, store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await _yesterdays_welding_job(store, clock)
+    c = ctx(clock)
+    body = checkin_body(2, skills=["general_laborer"])
+    await store.check_in("kaili", parse_checkin(body, c), request_id="c2", fingerprint=2)
+    await drain(matcher)
+    await post(store, clock, "j1", headcount=1)
+    await drain(matcher)
+    assert await _offered(redis, store) == ["2"]
+    # The welder arrives: the one place is being asked of worker 2 already.
+    body = checkin_body(1, skills=["general_laborer", "welder"])
+    await store.check_in("kaili", parse_checkin(body, c), request_id="c1", fingerprint=1)
+    await drain(matcher)
+    assert await _offered(redis, store) == ["2"]
+    # A second place nobody is asked for: the welder is asked after all.
+    await post(store, clock, "j2", headcount=1, employer_phone="13800000009")
+    await drain(matcher)
+    assert await _offered(redis, store) == ["1", "2"]
