@@ -372,6 +372,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 kiosk_seconds=args.kiosk_seconds,
                 checkins=args.checkins,
                 matcher=args.with_matcher,
+                max_phase_s=args.max_phase_s,
             )
         )
     raise SystemExit(f"unknown benchmark {args.what}")
