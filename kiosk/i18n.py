@@ -137,21 +137,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     "board.date": ("{month}月{day}日 {weekday}", "{weekday} {day}/{month}"),
     "board.offline": ("网络断了, 正在重连…", "Connection lost, reconnecting…"),
     "board.rule": (
-        "配对规则: 会这门活、离得不远、开工时有空、工钱不低于本人要的最低价, 才会推荐。"
-        "条件差不多时, 本周干活最少的先得, 再看今天谁等得最久。"
-        "长期没活、低收入、残疾、年长、易地搬迁、退役军人, 经本人同意登记后, 按公布的规则加分。"
-        "近 30 天没来又没说明原因的, 每次减 2 分, 最多减 4 分 (只影响先后, 不会因此不推荐);"
-        "没来的人下次来登记时可以说明, 说明了就不算。"
-        "工人拉黑的老板, 不再配对; 双方互给过差评的, 减 3 分。",
+        "配对规则: 会这门活、离得不远、开工时有空、工钱不低于本人要的最低价, 才推荐。"
+        "条件差不多时, 本周干活最少的先得, 再看谁等得最久。"
+        "长期没活、低收入、残疾、年长、易地搬迁、退役军人经本人同意登记后加分。"
+        "无故没来的每次减 2 分 (30 天内最多 4 分), 只影响先后。",
         "How we match: the right skill, close enough, free when the work starts, and pay "
         "at or above the worker's own minimum. Among near-equals, whoever has worked least "
         "this week goes first, then whoever has waited longest today. Published priority "
         "groups (long out of work, low income, disabled, older, relocated, veterans; "
-        "recorded only with consent) get a set boost. Each no-show in the last 30 days "
-        "left unexplained costs 2 points, at most 4 (it changes the order, never who is "
-        "offered at all); a worker is asked about a no-show at their next check-in, and "
-        "an explained one does not count. An employer a worker blocked is never matched "
-        "with them again; a thumbs-down between the two costs 3 points.",
+        "recorded only with consent) get a set boost. A no-show without a reason costs "
+        "2 points (at most 4 in 30 days); it only changes the order.",
     ),
     "board.empty": ("暂时没有在招的活", "No open jobs right now"),
     "weekday.0": ("星期一", "Mon"),
