@@ -7,6 +7,8 @@ Assertions are structural (selectors, attributes, text, measured boxes), never p
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -410,16 +412,28 @@ def _jobs(page: Page) -> list[dict[str, Any]]:
     return jobs
 
 
+def post_forms(page: Page, forms: list[tuple[str, dict[str, str]]]) -> None:
+    """Answers sent as the screens' forms would send them: the page's own cookies and
+    the session's CSRF token, read from the first screen as a browser would have it."""
+    page.goto(forms[0][0])
+    token = page.locator("input[name=csrf]").first.get_attribute("value")
+    assert token, "no CSRF field on the first screen"
+    for path, form in forms:
+        assert page.request.post(path, form={**form, "csrf": token}).ok, path
+
+
 def to_review_by_requests(page: Page) -> None:
-    """The employer's answers up to the review, sent as the screens' forms would be
-    (the page's own cookies), then the review screen itself in the browser."""
-    for path, form in [
-        ("/m/kaili/employer", {"phone": EMPLOYER_PHONE}),
-        ("/m/kaili/employer/say", {"text": JOB_TITLE}),
-        ("/m/kaili/employer/confirm", {"skills": "general_laborer", "go": "done"}),
-        ("/m/kaili/employer/headcount", {"headcount": "1"}),
-    ]:
-        assert page.request.post(path, form=form).ok, path
+    """The employer's answers up to the review, sent as the screens' forms would be,
+    then the review screen itself in the browser."""
+    post_forms(
+        page,
+        [
+            ("/m/kaili/employer", {"phone": EMPLOYER_PHONE}),
+            ("/m/kaili/employer/say", {"text": JOB_TITLE}),
+            ("/m/kaili/employer/confirm", {"skills": "general_laborer", "go": "done"}),
+            ("/m/kaili/employer/headcount", {"headcount": "1"}),
+        ],
+    )
     page.goto("/m/kaili/employer/review")
     expect(page.locator("h1")).to_have_text("请看一下, 对了就发布")
 
@@ -496,6 +510,17 @@ def test_a_scanned_card_or_a_short_number(device: Device) -> None:
     expect(phone.locator("#phone")).to_have_attribute("inputmode", "numeric")
 
 
+def _session(page: Page) -> dict[str, Any]:
+    """What the page's session cookie holds (Starlette's: base64 JSON, a timestamp, a
+    signature), or nothing without one."""
+    cookie = next((c for c in page.context.cookies() if c["name"] == "kz_session"), None)
+    if cookie is None:
+        return {}
+    payload = cookie["value"].split(".", 1)[0]
+    data: dict[str, Any] = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    return data
+
+
 def test_idle_reset_forgets_everything(device: Device) -> None:
     page = device(PORTRAIT)
     page.clock.install()
@@ -528,10 +553,16 @@ def test_idle_reset_forgets_everything(device: Device) -> None:
     expect(overlay).to_be_hidden()
     page.clock.fast_forward(31_000)
     expect(overlay).to_be_visible()
-    # Nobody answers: back to the market's start, the session gone on the server.
+    before = _session(page)
+    assert before.get("csrf") and len(before) > 1  # the worker's answers are in it
+    # Nobody answers: back to the market's start, the session gone on the server. The
+    # start screen opens a new one holding only its own fresh CSRF token (every page
+    # carries one), nothing of the last person.
     page.clock.run_for(30_000)
     expect(page).to_have_url(re.compile(r"/m/kaili/$"))
-    assert not [c for c in page.context.cookies() if c["name"] == "kz_session"]
+    after = _session(page)
+    assert set(after) <= {"csrf"}, after
+    assert after.get("csrf") != before["csrf"]
     r = page.request.get("/m/kaili/worker/offers", max_redirects=0)
     assert r.status == 303 and r.headers["location"] == "/m/kaili/worker"
     # Nothing of the last person is left, not even one step back in the history.
@@ -597,13 +628,18 @@ def test_spoken_prompts_where_a_voice_exists(device: Device) -> None:
 
 def test_returning_worker_checks_in_with_one_tap(device: Device) -> None:
     page = device(LANDSCAPE)
-    for path, form in [
-        ("/m/kaili/worker", {"phone": WORKER_PHONE}),
-        ("/m/kaili/worker/skill", {"cat": "construction", "skills": "bricklayer", "go": "done"}),
-        ("/m/kaili/worker/place", {"township": "522601101"}),
-        ("/m/kaili/worker/reach", {"reach": "township"}),
-    ]:
-        assert page.request.post(path, form=form).ok, path
+    post_forms(
+        page,
+        [
+            ("/m/kaili/worker", {"phone": WORKER_PHONE}),
+            (
+                "/m/kaili/worker/skill",
+                {"cat": "construction", "skills": "bricklayer", "go": "done"},
+            ),
+            ("/m/kaili/worker/place", {"township": "522601101"}),
+            ("/m/kaili/worker/reach", {"reach": "township"}),
+        ],
+    )
     page.goto("/m/kaili/worker/wage")
     page.locator(".btn-next").tap()
     expect(page).to_have_url(re.compile(r"/worker/offers$"))
