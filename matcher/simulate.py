@@ -279,6 +279,23 @@ def history(seed: int, taxonomy: Taxonomy, gazetteer: Gazetteer, *, jobs: int) -
     ]
 
 
+def history_records(days: list[Day]) -> dict[str, list[dict[str, Any]]]:
+    """Earlier days' jobs as the store keeps them (the fields the forecast reads), for
+    benchmarks that need a forecast without a server."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for back, day in enumerate(days, start=1):
+        shift = timedelta(days=back)
+        records = []
+        for n, job in enumerate(day.jobs):
+            record = _job_record(n, job)
+            record["start_at"] = iso(job.start - shift)
+            record["headcount"] = job.headcount
+            record["created_ms"] = to_ms(START - shift + timedelta(minutes=job.post))
+            records.append(record)
+        out[(START - shift).date().isoformat()] = records
+    return out
+
+
 async def post_history(
     days: list[Day], store: Store, clock: FixedClock, taxonomy: Taxonomy, *, market: str = "kaili"
 ) -> int:
