@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
+    LANDSCAPE,
     PORTRAIT,
     LiveServer,
     launch_chromium,
     live_server,
     new_device,
+    ops_sign_in,
     screen_problems,
     shot,
 )
@@ -144,3 +146,29 @@ def test_a_no_show_explained_by_taps(browser: Browser, server: LiveServer) -> No
     page.locator("button[name=reason][value=sick]").tap()
     expect(page).to_have_url(re.compile(r"/m/kaili/worker/same$"))
     context.close()
+
+
+def test_the_operators_page(browser: Browser, server: LiveServer) -> None:
+    """A desk screen: a no-show explained at the kiosk waits for an operator, who
+    rejects it; an unpaid day shows with its export."""
+    kiosk = new_device(browser, server.url, PORTRAIT)
+    page = kiosk.new_page()
+    booked_yesterday(page, server, "no_show")
+    enter_phone(page)
+    page.locator("#went-no").tap()
+    page.locator("button[name=reason][value=family]").tap()
+    expect(page).to_have_url(re.compile(r"/m/kaili/worker/same$"))
+    kiosk.close()
+    desk = browser.new_context(base_url=server.url, viewport=LANDSCAPE, locale="zh-CN")
+    desk.add_init_script(path=str(AXE[0]))
+    op = desk.new_page()
+    ops_sign_in(op, server, next_path="/ops/m/kaili/aftercare")
+    expect(op.locator("h1")).to_have_text("工钱与申诉")
+    row = op.locator("table#explanations tr[data-ref]")
+    expect(row).to_contain_text("家里有事")
+    assert op.evaluate(_AXE_RUN) == []
+    shot(op, "ops-aftercare.png")
+    row.get_by_role("button", name="不认可").click()
+    expect(op.locator(".form-ok")).to_have_text("已不认可, 这次没来会计入")
+    expect(op.locator("#explanations-empty")).to_be_visible()
+    desk.close()
