@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -145,3 +147,24 @@ async def audit(
         before=before,
         after=after,
     )
+
+
+ShowPage = Callable[[Request, Operator, Market, dict[str, Any]], Awaitable[Response]]
+ChangePage = Callable[[Request, Operator, Market], Awaitable[Response]]
+
+
+def market_desk(show: ShowPage, change: ChangePage) -> Callable[[Request], Awaitable[Response]]:
+    """An operators' page of one market: whoever may see the market reads it; a POST
+    changes something and needs an operator who may act there (never the bureau)."""
+
+    async def endpoint(request: Request) -> Response:
+        from kiosk.pages import market_or_404
+
+        market = market_or_404(request)
+        if request.method == "POST":
+            op = await require_operator(request, market.id, act=True)
+            return await change(request, op, market)
+        op = await require_operator(request, market.id)
+        return await show(request, op, market, {})
+
+    return endpoint

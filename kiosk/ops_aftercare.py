@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk.aftercare_api import arrears_csv
-from kiosk.operator_auth import Operator, audit, require_operator
+from kiosk.operator_auth import Operator, audit, market_desk, require_operator
 from kiosk.pages import market_or_404, render
 from kiosk.state import get_state
 from matcher.after_work import review_queue, show_up_incidents
@@ -25,15 +25,6 @@ from matcher.scripts import ScriptError
 
 DECISIONS = {"accept": "accepted", "reject": "rejected"}
 NOTE_MAX = 200
-
-
-async def aftercare(request: Request) -> Response:
-    market = market_or_404(request)
-    if request.method == "POST":
-        op = await require_operator(request, market.id, act=True)
-        return await _decide(request, op, market)
-    op = await require_operator(request, market.id)
-    return await _page(request, op, market, {})
 
 
 async def _page(
@@ -109,6 +100,8 @@ async def arrears_export(request: Request) -> Response:
     # Phones in arrears records are stored masked; nothing more to hide.
     return arrears_csv(market.id, records)
 
+
+aftercare = market_desk(_page, _decide)
 
 routes = [
     Route("/ops/m/{market}/aftercare", aftercare, methods=["GET", "POST"], name="ops_aftercare"),

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiosk.operator_auth import Operator, audit, require_operator
-from kiosk.pages import error_texts, market_or_404, render
+from kiosk.operator_auth import Operator, audit, market_desk
+from kiosk.pages import error_texts, render
 from kiosk.state import get_state
 from kiosk.validation import PHONE_RE, FieldError, InvalidInput, clean_text, normalise_phone
 from matcher.blocks import KINDS, Kind
@@ -70,15 +70,6 @@ def parse_block(form: Any, today: date) -> BlockForm:
     if errors:
         raise InvalidInput(errors)
     return BlockForm(kind, phone, reason, last_day)
-
-
-async def blocks(request: Request) -> Response:
-    market = market_or_404(request)
-    if request.method == "POST":
-        op = await require_operator(request, market.id, act=True)
-        return await _act(request, op, market)
-    op = await require_operator(request, market.id)
-    return await _page(request, op, market, {})
 
 
 async def _page(
@@ -155,6 +146,8 @@ async def _act(request: Request, op: Operator, market: Market) -> Response:
     }
     return await _page(request, op, market, done)
 
+
+blocks = market_desk(_page, _act)
 
 routes = [
     Route("/ops/m/{market}/blocks", blocks, methods=["GET", "POST"], name="ops_blocks"),

@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk import reject_reasons
-from kiosk.operator_auth import Operator, audit, require_operator
-from kiosk.pages import error_texts, market_or_404, render
+from kiosk.operator_auth import Operator, audit, market_desk
+from kiosk.pages import error_texts, render
 from kiosk.state import get_state
 from kiosk.validation import FieldError, InvalidInput, parse_correction
 from matcher.markets import Market
@@ -29,15 +29,6 @@ FIELD_LABELS = {
     "reason": "ops.mod.reason",
     "note": "ops.mod.note",
 }
-
-
-async def moderation(request: Request) -> Response:
-    market = market_or_404(request)
-    if request.method == "POST":
-        op = await require_operator(request, market.id, act=True)
-        return await _act(request, op, market)
-    op = await require_operator(request, market.id)
-    return await _page(request, op, market, {})
 
 
 async def _page(
@@ -174,6 +165,8 @@ async def _edit(
     )
     return await _page(request, op, market, {"done_key": done})
 
+
+moderation = market_desk(_page, _act)
 
 routes = [
     Route("/ops/m/{market}/moderation", moderation, methods=["GET", "POST"], name="ops_moderation"),

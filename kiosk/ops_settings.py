@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk.choices import minutes
-from kiosk.operator_auth import Operator, audit, require_operator
-from kiosk.pages import error_texts, market_or_404, render
+from kiosk.operator_auth import Operator, audit, market_desk
+from kiosk.pages import error_texts, render
 from kiosk.state import get_state
 from kiosk.validation import FieldError, InvalidInput, clean_text
 from matcher.clock import to_ms
@@ -77,15 +77,6 @@ def _int(raw: object) -> int | None:
     return int(text) if text.isdigit() and len(text) < 6 else None
 
 
-async def settings_page(request: Request) -> Response:
-    market = market_or_404(request)
-    if request.method == "POST":
-        op = await require_operator(request, market.id, act=True)
-        return await _save(request, op, market)
-    op = await require_operator(request, market.id)
-    return await _page(request, op, market, {})
-
-
 async def _page(
     request: Request, op: Operator, market: Market, extra: dict[str, Any], status: int = 200
 ) -> Response:
@@ -141,6 +132,8 @@ async def _save(request: Request, op: Operator, market: Market) -> Response:
     )
     return await _page(request, op, market, {"done_key": "ops.settings.saved"})
 
+
+settings_page = market_desk(_page, _save)
 
 routes = [
     Route("/ops/m/{market}/settings", settings_page, methods=["GET", "POST"], name="ops_settings"),
