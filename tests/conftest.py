@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import httpx
@@ -30,6 +30,10 @@ from matcher.queue import Matcher
 from matcher.redis_client import close_client, open_client
 from matcher.settings import Settings
 from matcher.store import Store
+
+if TYPE_CHECKING:
+    from browser_support import LiveServer
+    from playwright.sync_api import Browser, Playwright
 
 # A Friday morning in Kaili. Tests never read the real clock.
 MORNING = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
@@ -227,3 +231,32 @@ async def bare_client(redis: Redis, settings: Settings, clock: FixedClock) -> As
 @pytest.fixture
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+# -- the browser tests' shared pieces (imported lazily: most tests need no browser) ------
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    from browser_support import launch_chromium
+
+    b = launch_chromium(playwright)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The whole app (web and matcher) under uvicorn on loopback, over a flushed db."""
+    from browser_support import live_server
+
+    with live_server(valkey_url, tmp_path) as s:
+        yield s

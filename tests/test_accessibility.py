@@ -34,14 +34,13 @@ from browser_support import (
     LANDSCAPE,
     PORTRAIT,
     LiveServer,
-    launch_chromium,
     live_server,
     new_device,
 )
 from builders import at, checkin_body, job_body
 from conftest import API_TOKEN, MORNING, TEST_DB, make_settings
 from itsdangerous import TimestampSigner
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -225,19 +224,6 @@ def test_axe_is_vendored_with_its_licence() -> None:
     templates = Path(__file__).resolve().parent.parent / "templates"
     for page in templates.glob("*.html"):
         assert "axe" not in page.read_text(encoding="utf-8"), page.name
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = launch_chromium(playwright)
-    yield b
-    b.close()
 
 
 def _api(context: BrowserContext, method: str, path: str, body: Any = None) -> Any:

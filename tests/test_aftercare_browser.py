@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,6 @@ from browser_support import (
     LANDSCAPE,
     PORTRAIT,
     LiveServer,
-    launch_chromium,
-    live_server,
     new_device,
     ops_sign_in,
     screen_problems,
@@ -23,7 +20,7 @@ from browser_support import (
 )
 from builders import checkin_body, job_body
 from conftest import API_TOKEN
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -39,20 +36,6 @@ async () => {
 }
 """
 WORKER_PHONE = "13900000001"  # checkin_body(1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(valkey_url, tmp_path) as s:
-        yield s
 
 
 def booked_yesterday(page: Page, server: LiveServer, outcome: str) -> None:

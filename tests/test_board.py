@@ -21,11 +21,9 @@ from conftest import API_TOKEN, MORNING, TEST_DB, Client
 from playwright.sync_api import (
     Browser,
     Page,
-    Playwright,
     Route,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 
 from kiosk import hall_pages
@@ -302,21 +300,6 @@ async def test_unknown_market_board(client: Client) -> None:
 # -- in Chromium -------------------------------------------------------------------------------
 
 browser_test = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    from browser_support import launch_chromium
-
-    b = launch_chromium(playwright)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

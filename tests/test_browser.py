@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,6 @@ from browser_support import (
     PHONE,
     PORTRAIT,
     LiveServer,
-    launch_chromium,
-    live_server,
     new_device,
     ops_sign_in,
     screen_problems,
@@ -37,10 +34,8 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     Page,
-    Playwright,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 
 pytestmark = pytest.mark.browser
@@ -55,25 +50,6 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 # ``device(PORTRAIT)``, or ``device(PHONE, 3)`` for a phone's pixel ratio.
 Device = Callable[..., Page]
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = launch_chromium(playwright)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(valkey_url, tmp_path) as s:
-        yield s
 
 
 @pytest.fixture

@@ -5,41 +5,18 @@ go to docs/screenshots/ (ops-login, ops-accounts, ops-kiosks, kiosk-enrol)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from browser_support import (
     LANDSCAPE,
     PORTRAIT,
     LiveServer,
-    launch_chromium,
-    live_server,
     ops_sign_in,
     shot,
 )
-from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = launch_chromium(playwright)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(valkey_url, tmp_path) as s:
-        yield s
 
 
 def test_an_operator_enrols_a_new_kiosk(browser: Browser, server: LiveServer) -> None:

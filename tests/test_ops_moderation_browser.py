@@ -5,45 +5,23 @@ forms used by mouse; nothing overflows sideways; screenshots for docs/screenshot
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from browser_support import (
     FULL_PHONE,
     LiveServer,
-    launch_chromium,
-    live_server,
     ops_sign_in,
     shot,
 )
 from builders import job_body
 from conftest import API_TOKEN
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 
 pytestmark = pytest.mark.browser
 
 DESK = ViewportSize(width=1366, height=768)
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = launch_chromium(playwright)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(valkey_url, tmp_path) as s:
-        yield s
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import LiveServer, launch_chromium, live_server, shot
+from browser_support import LiveServer, shot
 from builders import at, checkin_body, job_body
 from conftest import API_TOKEN
 from ops_support import PASSWORD
@@ -19,11 +19,9 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     Page,
-    Playwright,
     Response,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 from test_ops_today import FULL_PHONE, _account
 
@@ -35,25 +33,6 @@ DESK = ViewportSize(width=1366, height=768)
 AXE = next((Path(__file__).resolve().parent.parent / "kiosk/static/vendor").glob("axe-*.min.js"))
 PUSH_MS = 2_000  # the promise: on the open dashboard within 2 s
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = launch_chromium(playwright)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(valkey_url, tmp_path) as s:
-        yield s
 
 
 Desk = Callable[[str], Page]
@@ -137,7 +116,7 @@ def book(api: httpx.Client, n: int, **checkin: Any) -> dict[str, Any]:
 def test_a_booking_appears_on_the_open_dashboard(desk: Desk, server: LiveServer) -> None:
     page = desk(_account(server.redis_url))
     page.goto("/ops/m/kaili/")
-    page.wait_for_function("window.kzSseOpen >= 1")
+    page.wait_for_function("() => window.kzSseOpen >= 1")
     booked = page.locator("#ops-funnel [data-stage=booked] dd")
     expect(booked).to_have_text("0")
     with httpx.Client(base_url=f"{server.url}/api/v1/markets/kaili", headers=AUTH) as api:
@@ -199,7 +178,7 @@ def test_dashboard_screenshots(desk: Desk, server: LiveServer) -> None:
     _busy_market(server)
     market = desk(_account(server.redis_url))
     market.goto("/ops/m/kaili/")
-    market.wait_for_function("window.kzSseOpen >= 1")
+    market.wait_for_function("() => window.kzSseOpen >= 1")
     expect(market.locator("#ops-jobs tr[data-stale=true]")).to_have_count(1)
     width = market.evaluate("document.documentElement.scrollWidth")
     assert width <= DESK["width"], width
