@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ops_support import new_visitor
 from conftest import Client
 from flow_support import Screen, employer_posts, follow, get, press
+from ops_support import new_visitor
 
 from kiosk.posting_steps import default_times
 from matcher.clock import TZ
