@@ -64,7 +64,18 @@ FLOW = FlowDef(
     step_route="after_step",
     start_route="after_step",
     # No progress is shown (see _show); the order only serves the shared machinery.
-    progress=("ask", "pay", "paid", "rate", "rate_why", "block", "noshow", "went", "why"),
+    progress=(
+        "ask",
+        "pay",
+        "paid",
+        "rate",
+        "rate_why",
+        "block",
+        "noshow",
+        "unmarked",
+        "went",
+        "why",
+    ),
     after_phone=_entry,
 )
 
@@ -159,7 +170,7 @@ async def _skip(request: Request) -> bool:
 
 def _failed(request: Request, market: Market, answers: AfterAnswers, exc: ScriptError) -> Response:
     # Answered meanwhile (another kiosk, the API): nothing more to ask about it.
-    if exc.code in ("answered", "not_hired", "not_no_show", "no_ticket"):
+    if exc.code in ("answered", "not_hired", "not_no_show", "not_booked", "no_ticket"):
         return _next_ticket(request, market, answers)
     answers.fail(f"err.{exc.code}")
     answers.save(request, market.id)
@@ -321,6 +332,31 @@ async def noshow_step(request: Request, market: Market, answers: AfterAnswers) -
     return _show(request, market, answers, "noshow", "after_noshow.html", q.ticket)
 
 
+async def unmarked_step(request: Request, market: Market, answers: AfterAnswers) -> Response:
+    q = await _current(request, market, answers)
+    if q is None or q.ask != "unmarked":
+        return FLOW.go(request, market, "ask")
+    if request.method == "POST":
+        if await _skip(request):
+            return _next_ticket(request, market, answers)
+        how = await _form_value(request, "how", ("attended", "trouble", "busy"))
+        if how is None:
+            return FLOW.go(request, market, "unmarked")
+        if how == "trouble":
+            return FLOW.go(request, market, "went")
+        if how == "busy":
+            return FLOW.go(request, market, "why")
+        try:
+            await get_state(request).store.worker_answer(
+                market.id, q.ticket["ref"], answer="attended", reason=""
+            )
+        except ScriptError as exc:
+            return _failed(request, market, answers, exc)
+        answers.answered += 1
+        return _next_ticket(request, market, answers)
+    return _show(request, market, answers, "unmarked", "after_unmarked.html", q.ticket)
+
+
 async def _answer_step(
     request: Request,
     market: Market,
@@ -330,7 +366,8 @@ async def _answer_step(
     reasons: tuple[str, ...],
 ) -> Response:
     q = await _current(request, market, answers)
-    if q is None or q.ask != "noshow":
+    # After a no-show, or about an interview the employer never marked.
+    if q is None or q.ask not in ("noshow", "unmarked"):
         return FLOW.go(request, market, "ask")
     if request.method == "POST":
         reason = await _form_value(request, "reason", reasons)
@@ -372,6 +409,7 @@ STEPS = {
     "rate_why": rate_why_step,
     "block": block_step,
     "noshow": noshow_step,
+    "unmarked": unmarked_step,
     "went": went_step,
     "why": why_step,
 }

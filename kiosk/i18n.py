@@ -854,6 +854,19 @@ CATALOG: dict[str, tuple[str, str]] = {
         "说明了就不算您的失约。",
         "Once you explain, it does not count against you.",
     ),
+    "after.unmarked.today": ("今天的面试怎么样了?", "How did today's interview go?"),
+    "after.unmarked.day": (
+        "{month}月{day}日 的面试怎么样了?",
+        "How did the interview on {day}/{month} go?",
+    ),
+    "after.unmarked.attended": ("去了, 面试过了", "I went and had the interview"),
+    "after.unmarked.trouble": ("去了, 出了问题", "I went, but something was wrong"),
+    "after.unmarked.busy": ("我有事, 没去", "I had something on and did not go"),
+    "after.unmarked.hint": (
+        "老板还没有说结果。老板不在或者没有这个活, 选第二个, 工作人员会跟进。",
+        "The employer has not said how it went. If the boss was not there or there was "
+        "no such job, choose the second; the staff will follow it up.",
+    ),
     "after.went.ask": ("您去了, 是怎么回事?", "You went. What happened?"),
     "after.went.boss_absent": ("老板不在", "The boss wasn't there"),
     "after.went.no_job": ("没有这个活", "There was no such job"),
@@ -920,6 +933,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ops.after.blocked": ("已禁止发布", "Barred from posting"),
     "err.answered": ("已经回答过了", "this was already answered"),
     "err.not_no_show": ("只有没来的才需要说明", "only a no-show can be explained"),
+    "err.not_booked": ("这次面试已经有结果了", "this interview already has an outcome"),
     "err.not_pending": ("这条已经处理过了", "this was already reviewed"),
     "enrol.not_enrolled": ("这台机器还不能办理登记", "This device is not a kiosk yet"),
     "enrol.not_enrolled.detail": (

@@ -344,8 +344,10 @@ class PayIn(_Strict):
 
 
 class AnswerIn(_Strict):
-    # explain: after a no-show, "I had something on" (reasons sick .. lost, other).
-    answer: Literal["confirm", "dispute", "explain"]
+    # explain: after a no-show (or before the employer marks one), "I had something on"
+    # (reasons sick .. lost, other). attended: a booking the employer never marked, "I
+    # went and had the interview".
+    answer: Literal["confirm", "dispute", "explain", "attended"]
     reason: Literal[
         "", "boss_absent", "no_job", "not_as_posted", "other", "sick", "family", "lost"
     ] = ""

@@ -9,7 +9,7 @@ reads and decides what is due.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from matcher.clock import day_key
@@ -17,13 +17,18 @@ from matcher.records import loads, ticket_public
 from matcher.scoring import counted_no_shows
 from matcher.store import Store
 
-Ask = Literal["pay", "noshow"]
+Ask = Literal["pay", "noshow", "unmarked"]
+# An interview the employer never marked is asked about this long after its time (the
+# boss may still mark it at the desk), and for this many days back.
+UNMARKED_AFTER = timedelta(hours=2)
+UNMARKED_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
     """One after-work question for a worker: ``pay`` ("工钱拿到了吗?") after a hire,
-    ``noshow`` ("老板说您没来") after a no-show."""
+    ``noshow`` ("老板说您没来") after a no-show, ``unmarked`` ("面试怎么样了?") when the
+    employer never said how the interview went (often: the boss was not there)."""
 
     ask: Ask
     ticket: dict[str, Any]
@@ -35,6 +40,15 @@ def question_for(ticket: dict[str, Any], now: datetime) -> Question | None:
     status = ticket.get("status")
     if status == "no_show" and not ticket.get("worker_answer"):
         return Question("noshow", ticket)
+    if status == "booked" and not ticket.get("worker_answer") and not ticket.get("worker_said"):
+        due = str(ticket.get("day", "")) < day_key(now)
+        interview_at = ticket.get("interview_at")
+        if not due and isinstance(interview_at, str):
+            try:
+                due = datetime.fromisoformat(interview_at) + UNMARKED_AFTER <= now
+            except ValueError:
+                due = False
+        return Question("unmarked", ticket) if due else None
     if status == "hired" and not ticket.get("pay"):
         ended = str(ticket.get("day", "")) < day_key(now)
         end_at = ticket.get("end_at")
@@ -52,7 +66,8 @@ async def questions_for(store: Store, market: str, worker_id: str) -> list[Quest
     """A returning worker's open questions, oldest first (the profile lists the tickets
     that still wait for them; the ticket itself says whether it is due)."""
     profile = await store.get_profile(market, worker_id)
-    refs = str((profile or {}).get("after_work", "")).split()
+    refs = list(dict.fromkeys(await _booked_refs(store, market, worker_id)))
+    refs += [r for r in str((profile or {}).get("after_work", "")).split() if r not in refs]
     if not refs:
         return []
     raw = await store.redis.hmget(store.keys(market).tickets, refs)
@@ -66,6 +81,19 @@ async def questions_for(store: Store, market: str, worker_id: str) -> list[Quest
         if q is not None:
             out.append(q)
     return out
+
+
+async def _booked_refs(store: Store, market: str, worker_id: str) -> list[str]:
+    """Bookings of the last days, oldest first, read from that day's check-in (kept for
+    a week): a booking the employer never marked is in no after-work list."""
+    k = store.keys(market)
+    today = date.fromisoformat(day_key(store.clock.now()))
+    days = [(today - timedelta(days=n)).isoformat() for n in range(UNMARKED_DAYS, -1, -1)]
+    async with store.redis.pipeline(transaction=False) as p:
+        for day in days:
+            p.hget(k.checkins(day), worker_id)
+        raw = await p.execute()
+    return [str(ck["booking"]) for r in raw if (ck := loads(r)) and ck.get("booking")]
 
 
 async def ticket_question(store: Store, market: str, ref: str) -> Question | None:

@@ -604,12 +604,21 @@ if what == 'pay' then
     emit(KEYS[7], 'type', 'arrears', 'ticket', t.ref, 'arrears', rec.id, 'at', now)
   end
   if p then p.after_work = drop(p.after_work, t.ref) end
+elseif what == 'answer' and r.answer == 'attended' then
+  -- Booked, the interview long past, and the employer never said how it went: the
+  -- worker says it took place. Nothing to review; the employer's word may still come.
+  if t.status ~= 'booked' then return cjson.encode({err = 'not_booked'}) end
+  if t.worker_said == 'attended' then return replay() end
+  t.worker_said = 'attended'
+  t.worker_said_ms = now
 elseif what == 'answer' then
   if t.worker_answer then
     if t.worker_answer == r.answer then return replay() end
     return cjson.encode({err = 'answered'})
   end
-  if r.answer == 'explain' and t.status ~= 'no_show' then
+  -- An explanation answers a no-show, or an interview the worker did not go to before
+  -- the employer said so (the no-show then arrives already explained).
+  if r.answer == 'explain' and t.status ~= 'no_show' and t.status ~= 'booked' then
     return cjson.encode({err = 'not_no_show'})
   end
   t.worker_answer = r.answer

@@ -38,9 +38,9 @@ async () => {
 WORKER_PHONE = "13900000001"  # checkin_body(1)
 
 
-def booked_yesterday(page: Page, server: LiveServer, outcome: str) -> None:
-    """Through the API: worker 1 booked this morning, the employer's outcome, then the
-    next morning."""
+def booked_yesterday(page: Page, server: LiveServer, outcome: str | None) -> None:
+    """Through the API: worker 1 booked this morning, the employer's outcome (None: the
+    employer never says), then the next morning."""
     api = page.request
     wid = api.post("/api/v1/markets/kaili/checkins", data=checkin_body(1), headers=AUTH).json()[
         "worker_id"
@@ -54,12 +54,13 @@ def booked_yesterday(page: Page, server: LiveServer, outcome: str) -> None:
     assert offers, "no offer from the live matcher"
     r = api.post(f"/api/v1/markets/kaili/offers/{offers[0]['id']}/accept", headers=AUTH)
     assert r.ok, r.text()
-    r = api.post(
-        f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
-        data={"worker_id": wid, "outcome": outcome},
-        headers=AUTH,
-    )
-    assert r.ok, r.text()
+    if outcome is not None:
+        r = api.post(
+            f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
+            data={"worker_id": wid, "outcome": outcome},
+            headers=AUTH,
+        )
+        assert r.ok, r.text()
     server.clock.advance(days=1)
     server.clock.set(server.clock.now().replace(hour=8, minute=0))
 
@@ -127,6 +128,22 @@ def test_a_no_show_explained_by_taps(browser: Browser, server: LiveServer) -> No
     expect(page.locator("h1")).to_have_text("是什么事没去成?")
     check(page, "after-noshow-why-portrait.png")
     page.locator("button[name=reason][value=sick]").tap()
+    expect(page).to_have_url(re.compile(r"/m/kaili/worker/same$"))
+    context.close()
+
+
+def test_the_boss_was_not_there_by_taps(browser: Browser, server: LiveServer) -> None:
+    """The employer never marked the interview: the worker says what happened."""
+    context = new_device(browser, server.url, PORTRAIT)
+    context.add_init_script(path=str(AXE[0]))
+    page = context.new_page()
+    booked_yesterday(page, server, None)
+    enter_phone(page)
+    expect(page.locator("h1")).to_have_text("11月27日 的面试怎么样了?")
+    check(page, "after-unmarked-portrait.png")
+    page.locator("#how-trouble").tap()
+    expect(page.locator("h1")).to_have_text("您去了, 是怎么回事?")
+    page.locator("button[name=reason][value=boss_absent]").tap()
     expect(page).to_have_url(re.compile(r"/m/kaili/worker/same$"))
     context.close()
 

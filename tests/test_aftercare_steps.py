@@ -16,8 +16,9 @@ pytestmark = pytest.mark.usefixtures("redis")
 PHONE = "13900000001"  # checkin_body(1)
 
 
-async def booked(client: Client, auth: dict[str, str], outcome: str) -> tuple[str, str]:
-    """Worker 1 booked on a one-place job, then the employer's outcome: (worker, ref)."""
+async def booked(client: Client, auth: dict[str, str], outcome: str | None) -> tuple[str, str]:
+    """Worker 1 booked on a one-place job, then the employer's outcome (None: the
+    employer never says): (worker, ref)."""
     wid = (
         await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=auth)
     ).json()["worker_id"]
@@ -32,6 +33,8 @@ async def booked(client: Client, auth: dict[str, str], outcome: str) -> tuple[st
     ref = (
         await client.post(f"/api/v1/markets/kaili/offers/{offer['id']}/accept", headers=auth)
     ).json()["ticket"]["ref"]
+    if outcome is None:
+        return wid, ref
     r = await client.post(
         f"/api/v1/markets/kaili/jobs/{job['id']}/outcomes",
         json={"worker_id": wid, "outcome": outcome},
@@ -211,3 +214,64 @@ async def test_english(client: Client, auth: dict[str, str]) -> None:
     s = await phone(client)
     assert s.question == "The employer says you did not come today. Is that right?"
     assert s.one("#went-no").get_text(strip=True) == "I had something on"
+
+
+# -- an interview the employer never marked -----------------------------------------------
+
+
+async def test_an_unmarked_interview_is_asked_about_once_it_is_long_past(
+    client: Client, auth: dict[str, str]
+) -> None:
+    wid, ref = await booked(client, auth, None)
+    store = client.state.store
+    # This morning the boss may still mark it at the desk: nothing to ask.
+    assert await questions_for(store, "kaili", wid) == []
+    next_morning(client)
+    s = await phone(client)
+    assert s.path == "/m/kaili/after/unmarked"
+    one_question(s)
+    assert s.question == "11月27日 的面试怎么样了?"
+    s = await press(client, s, "#how-trouble")
+    assert s.question == "您去了, 是怎么回事?"
+    s = await press(client, s, "button[name=reason][value=boss_absent]")
+    assert s.path == "/m/kaili/worker/same"
+    [ticket] = (await review_queue(store, "kaili")).disputes
+    assert ticket["ref"] == ref and ticket["status"] == "booked"
+    employer = await store.employer("kaili", ticket["employer_id"])
+    assert employer is not None and employer["not_there"] == 1
+    assert await questions_for(store, "kaili", wid) == []
+
+
+async def test_i_went_and_had_the_interview(client: Client, auth: dict[str, str]) -> None:
+    wid, ref = await booked(client, auth, None)
+    next_morning(client)
+    s = await press(client, await phone(client), "#how-attended")
+    assert s.path == "/m/kaili/worker/same"
+    store = client.state.store
+    ticket = await store.get_ticket("kaili", ref)
+    assert ticket is not None and ticket["status"] == "booked"
+    queue = await review_queue(store, "kaili")
+    assert not queue.disputes and not queue.explanations
+    assert await questions_for(store, "kaili", wid) == []
+
+
+async def test_i_did_not_go_before_the_boss_said_so(client: Client, auth: dict[str, str]) -> None:
+    wid, ref = await booked(client, auth, None)
+    next_morning(client)
+    s = await press(client, await phone(client), "#how-busy")
+    assert s.question == "是什么事没去成?"
+    s = await press(client, s, "button[name=reason][value=sick]")
+    assert s.path == "/m/kaili/worker/same"
+    store = client.state.store
+    [ticket] = (await review_queue(store, "kaili")).explanations
+    assert ticket["ref"] == ref
+    # The employer's "no-show" arrives afterwards: already explained, nothing to ask and
+    # nothing counted against the worker while staff look at it.
+    r = await client.post(
+        f"/api/v1/markets/kaili/jobs/{ticket['job_id']}/outcomes",
+        json={"worker_id": wid, "outcome": "no_show"},
+        headers=auth,
+    )
+    assert r.status_code == 200, r.text
+    assert await questions_for(store, "kaili", wid) == []
+    assert await reliability(store, "kaili", wid) == 0
