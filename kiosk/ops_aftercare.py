@@ -22,6 +22,7 @@ from kiosk.state import get_state
 from matcher.after_work import review_queue, show_up_incidents
 from matcher.markets import Market
 from matcher.scripts import ScriptError
+from matcher.store import ARREARS_OUTCOMES
 
 DECISIONS = {"accept": "accepted", "reject": "rejected"}
 NOTE_MAX = 200
@@ -56,6 +57,8 @@ def _place(request: Request, adcode: str) -> str:
 
 async def _decide(request: Request, op: Operator, market: Market) -> Response:
     form = await request.form()
+    if form.get("arrears"):
+        return await _settle(request, op, market, form)
     decision = DECISIONS.get(str(form.get("action", "")))
     ref = str(form.get("ref", ""))[:40]
     note = " ".join(str(form.get("note", "")).split())
@@ -89,6 +92,38 @@ async def _decide(request: Request, op: Operator, market: Market) -> Response:
         after={"review": after.get("review"), "note": note},
     )
     return await _page(request, op, market, {"done_key": f"ops.after.{decision}"})
+
+
+async def _settle(request: Request, op: Operator, market: Market, form: Any) -> Response:
+    """An arrears record followed up: recovered, referred to the labour inspectorate,
+    or closed (a note says why)."""
+    outcome = str(form.get("action", ""))
+    arrears_id = str(form.get("arrears", ""))[:40]
+    note = " ".join(str(form.get("note", "")).split())
+    if outcome not in ARREARS_OUTCOMES:
+        return await _page(request, op, market, {"error_key": "err.invalid"}, 422)
+    if len(note) > NOTE_MAX:
+        extra = {"error_key": "ops.after.note_long", "error_ref": arrears_id}
+        return await _page(request, op, market, extra, 422)
+    if outcome == "closed" and not note:
+        extra = {"error_key": "ops.after.close_needs_note", "error_ref": arrears_id}
+        return await _page(request, op, market, extra, 422)
+    try:
+        before = await get_state(request).store.settle_arrears(
+            market.id, arrears_id, outcome=outcome, by=op.username, note=note
+        )
+    except ScriptError:
+        return await _page(request, op, market, {"error_key": "ops.after.gone"}, 409)
+    await audit(
+        request,
+        op,
+        f"arrears.{outcome}",
+        market=market.id,
+        target=arrears_id,
+        before={"status": before.get("status"), "ticket": before.get("ticket")},
+        after={"status": outcome, "note": note},
+    )
+    return await _page(request, op, market, {"done_key": f"ops.after.arrears.{outcome}"})
 
 
 async def arrears_export(request: Request) -> Response:

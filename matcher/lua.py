@@ -733,6 +733,42 @@ emit(KEYS[2], 'type', 'job_edited', 'job', job.id, 'by', ARGV[4], 'at', ARGV[3])
 return cjson.encode({ok = cjson.encode(before)})
 """
 
+SETTLE_ARREARS = r"""
+-- KEYS[1] arrears  KEYS[2] arrears:open  KEYS[3] employers  KEYS[4] events
+-- ARGV[1] arrears id  ARGV[2] outcome: 'recovered' | 'referred' | 'closed'  ARGV[3] who
+-- ARGV[4] note  ARGV[5] now ms  ARGV[6] arrears count that blocks posting
+-- An operator closes a wage-arrears record after following it up: the money was
+-- recovered, the case went to the labour inspectorate (劳动监察), or it was closed.
+-- The employer's open count goes down; a block for arrears lifts once the count is
+-- under the line again. Returns the record as it was.
+local rec = getj(KEYS[1], ARGV[1])
+if not rec then return cjson.encode({err = 'no_arrears'}) end
+if rec.status ~= 'open' then
+  if rec.status == ARGV[2] then return cjson.encode({ok = cjson.encode(rec), replay = true}) end
+  return cjson.encode({err = 'arrears_' .. rec.status})
+end
+local before = cjson.encode(rec)
+local now = tonumber(ARGV[5])
+rec.status = ARGV[2]
+rec.settled_by = ARGV[3]
+rec.settled_note = ARGV[4]
+rec.settled_ms = now
+putj(KEYS[1], rec.id, rec)
+redis.call('ZREM', KEYS[2], rec.id)
+local emp = getj(KEYS[3], rec.employer_id or '')
+if emp then
+  emp.arrears_open = math.max(0, (emp.arrears_open or 0) - 1)
+  if emp.blocked == 'arrears' and emp.arrears_open < tonumber(ARGV[6]) then
+    emp.blocked = nil
+    emp.blocked_ms = nil
+  end
+  putj(KEYS[3], emp.id, emp)
+end
+emit(KEYS[4], 'type', 'arrears_settled', 'arrears', rec.id, 'outcome', ARGV[2],
+     'by', ARGV[3], 'at', now)
+return cjson.encode({ok = before})
+"""
+
 SET_BLOCK = r"""
 -- KEYS[1] blocks  KEYS[2] blocks:until  KEYS[3] events
 -- ARGV[1] subject ('e:' or 'w:' + id)  ARGV[2] block JSON  ARGV[3] end ms  ARGV[4] now ms

@@ -36,6 +36,7 @@ from matcher.lua import (
     REVIEW_JOB,
     SET_BLOCK,
     SET_MARKET_SETTINGS,
+    SETTLE_ARREARS,
     WITHDRAW_OFFER,
 )
 from matcher.redis_client import is_cluster, node_of
@@ -100,6 +101,7 @@ class Scripts:
             self._after_work,
         ]
         self._edit_held_job = _register(redis, EDIT_HELD_JOB)
+        self._settle_arrears = _register(redis, SETTLE_ARREARS)
         self._set_block = _register(redis, SET_BLOCK)
         self._lift_block = _register(redis, LIFT_BLOCK)
         self._set_market_settings = _register(redis, SET_MARKET_SETTINGS)
@@ -367,6 +369,21 @@ class Scripts:
     ) -> Result:
         args: list[Arg] = [job_id, changes_json, now_ms, who]
         return _decode(await self._call(self._edit_held_job, [k.jobs, k.events], args))
+
+    async def settle_arrears(
+        self,
+        k: MarketKeys,
+        *,
+        arrears_id: str,
+        outcome: str,
+        who: str,
+        note: str,
+        now_ms: int,
+        block_at: int,
+    ) -> Result:
+        keys = [k.arrears, k.arrears_open, k.employers, k.events]
+        args: list[Arg] = [arrears_id, outcome, who, note, now_ms, block_at]
+        return _decode(await self._call(self._settle_arrears, keys, args))
 
     async def set_block(
         self, k: MarketKeys, *, subject: str, block_json: str, end_ms: int, now_ms: int

@@ -68,6 +68,7 @@ __all__ = ["ScriptError", "Store"]
 
 # Open wage-arrears records that stop an employer from posting.
 ARREARS_BLOCK_AT = 2
+ARREARS_OUTCOMES = ("recovered", "referred", "closed")
 
 
 class Store:
@@ -296,6 +297,26 @@ class Store:
     ) -> dict[str, Any]:
         report = {"by": by, "thumbs": thumbs, "reason": reason, "block": block}
         return await self._after_work(market, ref, "rate", report)
+
+    async def settle_arrears(
+        self, market: str, arrears_id: str, *, outcome: str, by: str, note: str = ""
+    ) -> dict[str, Any]:
+        """An operator closes a wage-arrears record after follow-up (``recovered``,
+        ``referred`` to the labour inspectorate, or ``closed``); returns it as it was."""
+        if outcome not in ARREARS_OUTCOMES:
+            raise ScriptError("bad_outcome")
+        r = await self.scripts.settle_arrears(
+            self.keys(market),
+            arrears_id=arrears_id,
+            outcome=outcome,
+            who=by,
+            note=note,
+            now_ms=to_ms(self.clock.now()),
+            block_at=ARREARS_BLOCK_AT,
+        )
+        before = loads(r.value)
+        assert before is not None
+        return before
 
     async def arrears(self, market: str, *, open_only: bool = True) -> list[dict[str, Any]]:
         k = self.keys(market)

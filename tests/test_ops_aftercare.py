@@ -163,3 +163,46 @@ async def test_who_may_see_and_act(client: Client) -> None:
     assert (await client.post(PAGE, data={"ref": ref, "action": "accept"})).status_code == 403
     ticket = await client.state.store.get_ticket("kaili", ref)
     assert ticket is not None and ticket["review"] == "pending"
+
+
+async def test_arrears_are_followed_up_and_the_block_lifts(client: Client) -> None:
+    """Two unpaid days block the employer from posting; once the staff recover one,
+    the record leaves the open list and the employer may post again."""
+    store = client.state.store
+    refs = []
+    for n in (1, 2):
+        _w, ref = await booked(client, n, "hired")
+        await store.report_pay("kaili", ref, paid="no")
+        refs.append(ref)
+    [first, second] = await store.arrears("kaili")
+    employer_id = first["employer_id"]
+    employer = await store.employer("kaili", employer_id)
+    assert employer is not None and employer["blocked"] == "arrears"
+    await login(client)
+    # Closing needs a reason; a bad action is refused.
+    r = await client.post(PAGE, data={"arrears": first["id"], "action": "closed"})
+    assert r.status_code == 422 and "写明原因" in r.text
+    r = await client.post(PAGE, data={"arrears": first["id"], "action": "pay_me"})
+    assert r.status_code == 422
+    r = await client.post(
+        PAGE, data={"arrears": first["id"], "action": "recovered", "note": "老板补发了"}
+    )
+    assert r.status_code == 200 and "已记为追回" in r.text
+    page = soup(r.text)
+    assert [tr["data-arrears"] for tr in page.select("table#arrears tbody tr")] == [second["id"]]
+    employer = await store.employer("kaili", employer_id)
+    assert employer is not None and employer["arrears_open"] == 1
+    assert not employer.get("blocked")
+    # Settled once: a second press (another desk) says so.
+    r = await client.post(PAGE, data={"arrears": first["id"], "action": "closed", "note": "x"})
+    assert r.status_code == 409
+    r = await client.post(PAGE, data={"arrears": second["id"], "action": "referred"})
+    assert r.status_code == 200
+    assert await store.arrears("kaili") == []
+    closed = {a["id"]: a for a in await store.arrears("kaili", open_only=False)}
+    assert closed[first["id"]]["status"] == "recovered"
+    assert closed[first["id"]]["settled_note"] == "老板补发了"
+    assert closed[second["id"]]["status"] == "referred"
+    trail = [(e.action, e.target) for e in await recent(store.redis)]
+    assert ("arrears.recovered", first["id"]) in trail
+    assert ("arrears.referred", second["id"]) in trail
