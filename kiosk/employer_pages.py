@@ -46,6 +46,9 @@ FIELD_STEP = {
     "employer_phone": "phone",
 }
 
+# A worker can be rated once the employer said how the interview went.
+RATABLE = ("hired", "not_hired", "no_show")
+
 
 async def _least_busy_desk(request: Request, market: Market) -> int:
     jobs = await get_state(request).store.list_jobs(market.id, status="open")
@@ -284,6 +287,36 @@ async def outcome(request: Request) -> Response:
     return await _job_region(request, market, job_id, error)
 
 
+async def rate(request: Request) -> Response:
+    """The employer's thumbs for a worker they saw (two-way reputation: the worker rates
+    the employer after the work, at the kiosk)."""
+    market = market_or_404(request)
+    job_id = request.path_params["job_id"]
+    if not _owns(request, job_id):
+        return render(request, "error.html", {"message_key": "error.not_found"}, 404)
+    form = await request.form()
+    store = get_state(request).store
+    thumbs = str(form.get("thumbs", ""))
+    job = await store.get_job(market.id, job_id)
+    worker_id = str(form.get("worker_id", ""))
+    booking = next(
+        (b for b in (job or {}).get("bookings", []) if b["worker_id"] == worker_id), None
+    )
+    error = None
+    if thumbs not in ("up", "down") or booking is None:
+        error = "err.invalid"
+    elif booking["status"] not in RATABLE:
+        error = "err.rate_after_outcome"
+    else:
+        try:
+            await store.rate(
+                market.id, booking["ticket"], by="employer", thumbs=thumbs, reason="", block=False
+            )
+        except ScriptError as exc:
+            error = f"err.{exc.code}"
+    return await _job_region(request, market, job_id, error)
+
+
 async def cancel(request: Request) -> Response:
     market = market_or_404(request)
     job_id = request.path_params["job_id"]
@@ -315,6 +348,7 @@ routes = [
     Route("/m/{market}/jobs/{job_id}", job_page, name="employer_job"),
     Route("/m/{market}/jobs/{job_id}/outcome", outcome, methods=["POST"], name="job_outcome"),
     Route("/m/{market}/jobs/{job_id}/cancel", cancel, methods=["POST"], name="job_cancel"),
+    Route("/m/{market}/jobs/{job_id}/rate", rate, methods=["POST"], name="job_rate"),
 ]
 
 __all__ = ["routes"]

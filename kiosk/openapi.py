@@ -48,6 +48,11 @@ _JOB = {
                     "worker_id": {"type": "string"},
                     "ticket": {"type": "string"},
                     "status": {"type": "string"},
+                    "employer_rating": {
+                        "type": ["string", "null"],
+                        "enum": ["up", "down", None],
+                        "description": "the employer's thumbs for this worker, once given",
+                    },
                 },
             },
         },

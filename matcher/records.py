@@ -108,6 +108,7 @@ def job_public(
                 "status": ticket.get("status", "booked"),
                 "worker_name": ticket.get("worker_name", ""),
                 "worker_phone_masked": ticket.get("worker_phone_masked", ""),
+                "employer_rating": (ticket.get("ratings") or {}).get("employer", {}).get("thumbs"),
             }
         )
     out["bookings"] = bookings

@@ -114,6 +114,23 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     )
     assert r.status_code == 200
     assert soup(r.text).select_one("li.booking")["data-status"] == "hired"  # type: ignore[index]
+    assert booking.select_one(".rate-actions") is None  # nothing to rate before the outcome
+    # Two-way reputation: the employer rates the worker once the outcome is in.
+    rated = soup(r.text).select_one("li.booking .rate-actions")
+    assert rated is not None and rated["data-rated"] == ""
+    down = rated.select_one("button.rate-down")
+    assert down is not None
+    r = await client.post(
+        str(down["hx-post"]),
+        data={"worker_id": str(booking["data-worker"]), "thumbs": "down"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    rated = soup(r.text).select_one("li.booking .rate-actions")
+    assert rated is not None and rated["data-rated"] == "down"
+    assert rated.get_text(strip=True) == "您的评价: 不好"
+    kept = await client.state.store.get_ticket("kaili", ref.get_text())
+    assert kept is not None and kept["ratings"]["employer"]["thumbs"] == "down"
     # The operator's count went up (an operator signed in at another desk).
     await new_visitor(client)
     await login(client, markets=("kaili",))
@@ -124,6 +141,8 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     # Someone else cannot record outcomes on this job.
     await new_visitor(client)
     r = await client.post(f"/m/kaili/jobs/{job_id}/outcome", data={"outcome": "no_show"})
+    assert r.status_code == 404
+    r = await client.post(f"/m/kaili/jobs/{job_id}/rate", data={"thumbs": "up"})
     assert r.status_code == 404
 
 
