@@ -391,6 +391,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 checkins=args.checkins,
                 matcher=args.with_matcher,
                 max_phase_s=args.max_phase_s,
+                durable=not args.no_durable,
             )
         )
     raise SystemExit(f"unknown benchmark {args.what}")

@@ -338,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--checkins", type=int, default=10_000, help="load: workers for memory")
     b.add_argument("--with-matcher", action="store_true", help="load: matcher in the web process")
     b.add_argument("--max-phase-s", type=float, default=120, help="load: time bound per phase")
+    b.add_argument("--no-durable", action="store_true", help="load: KUAIZHAO_DURABLE=false")
     b.add_argument("--days", type=int, default=14, help="soak: simulated days")
     b.add_argument("--retention-days", type=int, default=3, help="soak: KUAIZHAO_RETENTION_DAYS")
     b.add_argument("--json", action="store_true", help="(output is always JSON)")

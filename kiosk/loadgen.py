@@ -35,12 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+
+from kiosk.loadclient import LoadClient, LoadError, Reply
 
 TOKEN = "load-token"
 MARKET = "kaili"
@@ -98,11 +99,11 @@ class Sample:
         }
 
 
-Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Send = Callable[[LoadClient, int], Awaitable[Reply]]
 
 
 async def closed_loop(
-    http: httpx.AsyncClient,
+    http: LoadClient,
     name: str,
     send: Send,
     *,
@@ -123,8 +124,8 @@ async def closed_loop(
             t0 = time.perf_counter()
             try:
                 r = await send(http, i)
-                sample.record(t0, r.status_code)
-            except httpx.HTTPError as exc:
+                sample.record(t0, r.status)
+            except LoadError as exc:
                 sample.record(t0, type(exc).__name__)
 
     t0 = time.perf_counter()
@@ -134,7 +135,7 @@ async def closed_loop(
 
 
 async def open_loop(
-    http: httpx.AsyncClient, name: str, send: Send, *, rate: float, seconds: float, cap: int
+    http: LoadClient, name: str, send: Send, *, rate: float, seconds: float, cap: int
 ) -> Sample:
     """Requests started at ``rate`` per second for ``seconds``, whether or not earlier
     ones have returned (up to ``cap`` in flight): latency as arriving clients see it."""
@@ -146,8 +147,8 @@ async def open_loop(
         async with gate:
             try:
                 r = await send(http, i)
-                sample.record(due, r.status_code)
-            except httpx.HTTPError as exc:
+                sample.record(due, r.status)
+            except LoadError as exc:
                 sample.record(due, type(exc).__name__)
 
     t0 = time.perf_counter()
@@ -168,7 +169,7 @@ async def open_loop(
 
 
 async def paced_kiosks(
-    http: httpx.AsyncClient, send: Send, *, kiosks: int, poll_s: float, seconds: float
+    http: LoadClient, send: Send, *, kiosks: int, poll_s: float, seconds: float
 ) -> Sample:
     """``kiosks`` screens, each polling every ``poll_s`` (start times spread over one
     period, as real screens are), for ``seconds``."""
@@ -183,8 +184,8 @@ async def paced_kiosks(
                 await asyncio.sleep(delay)
             try:
                 r = await send(http, k)
-                sample.record(due, r.status_code)
-            except httpx.HTTPError as exc:
+                sample.record(due, r.status)
+            except LoadError as exc:
                 sample.record(due, type(exc).__name__)
             due += poll_s
 
@@ -227,16 +228,19 @@ class Server:
 
     async def ready(self, path: str) -> None:
         deadline = time.monotonic() + START_TIMEOUT
-        async with httpx.AsyncClient(base_url=self.url, timeout=2) as http:
+        http = LoadClient("127.0.0.1", self.port, connections=1, timeout=2)
+        try:
             while True:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get(path)).status_code == 200:
+                with contextlib.suppress(LoadError):
+                    if (await http.get(path)).status == 200:
                         return
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server not ready: {self.log.read_text()[-2000:]}")
                 await asyncio.sleep(0.1)
+        finally:
+            await http.aclose()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -249,7 +253,9 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def servers(data: Path, *, matcher: bool, pool: int) -> AsyncIterator[tuple[Server, Server]]:
+async def servers(
+    data: Path, *, matcher: bool, pool: int, durable: bool = True
+) -> AsyncIterator[tuple[Server, Server]]:
     env = {
         **os.environ,
         "KUAIZHAO_DATA": str(data),
@@ -261,7 +267,7 @@ async def servers(data: Path, *, matcher: bool, pool: int) -> AsyncIterator[tupl
         "KUAIZHAO_WRITE_LIMIT": "0",
         "KUAIZHAO_RUN_MATCHER": "true" if matcher else "false",
         "KUAIZHAO_REDIS_POOL": str(pool),
-        "KUAIZHAO_DURABLE": "true",
+        "KUAIZHAO_DURABLE": "true" if durable else "false",
     }
     env.pop("REDIS_URL", None)  # the embedded server, always
     kz = Server("kiosk.app:create_app", env, data)
@@ -312,38 +318,36 @@ def checkin_body(i: int) -> dict[str, Any]:
 
 
 def poster(prefix: str) -> Send:
-    async def send(http: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def send(http: LoadClient, i: int) -> Reply:
         return await http.post(
-            f"/api/v1/markets/{MARKET}/jobs",
-            json=job_body(i),
-            headers={"Idempotency-Key": f"{prefix}-{i}"},
+            f"/api/v1/markets/{MARKET}/jobs", job_body(i), {"Idempotency-Key": f"{prefix}-{i}"}
         )
 
     return send
 
 
 def checker(prefix: str, offset: int) -> Send:
-    async def send(http: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def send(http: LoadClient, i: int) -> Reply:
         return await http.post(
             f"/api/v1/markets/{MARKET}/checkins",
-            json=checkin_body(offset + i),
-            headers={"Idempotency-Key": f"{prefix}-{i}"},
+            checkin_body(offset + i),
+            {"Idempotency-Key": f"{prefix}-{i}"},
         )
 
     return send
 
 
 def fragment(job_ids: list[str]) -> Send:
-    async def send(http: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def send(http: LoadClient, i: int) -> Reply:
         # htmx's poll of the employer screen: the job-status fragment, rendered each time.
         return await http.get(
-            f"/m/{MARKET}/jobs/{job_ids[i % len(job_ids)]}", headers={"HX-Request": "true"}
+            f"/m/{MARKET}/jobs/{job_ids[i % len(job_ids)]}", {"HX-Request": "true"}
         )
 
     return send
 
 
-async def hello_get(http: httpx.AsyncClient, i: int) -> httpx.Response:
+async def hello_get(http: LoadClient, i: int) -> Reply:
     return await http.get("/")
 
 
@@ -368,6 +372,7 @@ class LoadConfig:
     matcher: bool = False
     pool: int = 64
     max_phase_s: float = 120.0  # no phase starts requests after this long
+    durable: bool = True  # WAITAOF before each acknowledgement (the service's default)
 
 
 def run(cfg: LoadConfig) -> dict[str, Any]:
@@ -383,32 +388,33 @@ def run(cfg: LoadConfig) -> dict[str, Any]:
 
 async def run_load(cfg: LoadConfig) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
-    limits = httpx.Limits(max_connections=max(cfg.in_flight, cfg.kiosks, 64) + 8)
+    conns = max(cfg.in_flight, cfg.kiosks, 64) + 8
     with tempfile.TemporaryDirectory(prefix="kzl", dir="/tmp") as tmp:
         data = Path(tmp)
-        async with servers(data, matcher=cfg.matcher, pool=cfg.pool) as (kz, hello):
+        async with servers(data, matcher=cfg.matcher, pool=cfg.pool, durable=cfg.durable) as (
+            kz,
+            hello,
+        ):
             auth = {"Authorization": f"Bearer {TOKEN}"}
             redis = Redis(unix_socket_path=str(data / "redis" / "redis.sock"))
+            http = LoadClient("127.0.0.1", kz.port, connections=conns, headers=auth)
+            base = LoadClient("127.0.0.1", hello.port, connections=conns)
             try:
-                async with (
-                    httpx.AsyncClient(
-                        base_url=kz.url, headers=auth, limits=limits, timeout=30
-                    ) as http,
-                    httpx.AsyncClient(base_url=hello.url, limits=limits, timeout=30) as base,
-                ):
-                    result = await _phases(cfg, http, base, redis)
-                    # Anything else running on the machine shows here: read with it.
-                    return {"load_average_1m_before": round(load_before, 2), **result}
+                result = await _phases(cfg, http, base, redis)
+                # Anything else running on the machine shows here: read with it.
+                return {"load_average_1m_before": round(load_before, 2), **result}
             finally:
+                await http.aclose()
+                await base.aclose()
                 await redis.aclose()
 
 
 async def _phases(
-    cfg: LoadConfig, http: httpx.AsyncClient, base: httpx.AsyncClient, redis: Redis
+    cfg: LoadConfig, http: LoadClient, base: LoadClient, redis: Redis
 ) -> dict[str, Any]:
     n, c = cfg.posts, cfg.in_flight
 
-    async def closed(client: httpx.AsyncClient, name: str, send: Send, total: int = n) -> Sample:
+    async def closed(client: LoadClient, name: str, send: Send, total: int = n) -> Sample:
         return await closed_loop(
             client, name, send, total=total, in_flight=c, max_seconds=cfg.max_phase_s
         )
@@ -444,8 +450,10 @@ async def _phases(
         "bench": "load",
         "server": "one uvicorn process (kiosk.app:create_app), embedded valkey, AOF "
         "appendfsync always, WAITAOF acknowledgement"
-        + (", matcher in process" if cfg.matcher else ", web only (no matcher)"),
-        "generator": f"httpx on the same machine, {os.cpu_count()} cores shared",
+        + (", matcher in process" if cfg.matcher else ", web only (no matcher)")
+        + ("" if cfg.durable else ", KUAIZHAO_DURABLE=false (no WAITAOF)"),
+        "generator": "kiosk.loadclient (keep-alive HTTP/1.1 on asyncio/uvloop) on the same "
+        f"machine, {os.cpu_count()} cores shared",
         "config": cfg.__dict__,
         "job_posts_max": posts.summary(),
         "job_posts_paced": {**paced.summary(), "target_per_s": cfg.rate},
