@@ -45,11 +45,50 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(redis: Redis, *, market: str, role: Role, created_at: str) -> str:
+async def create_token(
+    redis: Redis, *, market: str, role: Role, created_at: str, created_by: str = ""
+) -> str:
     token = "kz_" + secrets.token_urlsafe(24)
-    record = {"role": role, "market": market, "created_at": created_at}
+    record = {"role": role, "market": market, "created_at": created_at, "created_by": created_by}
     await redis.hset(TOKENS, _digest(token), json.dumps(record))
     return token
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What the operators' page may show of a token: never the token itself."""
+
+    id: str  # the first characters of its digest
+    role: str
+    market: str
+    created_at: str
+    created_by: str
+
+
+async def list_tokens(redis: Redis) -> list[TokenInfo]:
+    out = []
+    for digest, raw in (await redis.hgetall(TOKENS)).items():
+        data = json.loads(raw)
+        out.append(
+            TokenInfo(
+                id=str(digest)[:12],
+                role=data["role"],
+                market=data["market"],
+                created_at=data.get("created_at", ""),
+                created_by=data.get("created_by", ""),
+            )
+        )
+    return sorted(out, key=lambda t: (t.created_at, t.id))
+
+
+async def revoke_token(redis: Redis, token_id: str) -> TokenInfo | None:
+    for info in await list_tokens(redis):
+        if info.id == token_id and len(token_id) == 12:
+            for digest in await redis.hkeys(TOKENS):
+                if str(digest).startswith(token_id):
+                    await redis.hdel(TOKENS, digest)
+            return info
+    return None
 
 
 async def lookup(redis: Redis, token: str, env_token: str | None) -> Principal | None:

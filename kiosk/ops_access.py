@@ -60,6 +60,7 @@ GLOBAL_NAV = (
     ("ops_history_all", "ops.nav.history"),
     ("ops_audit", "ops.nav.audit"),
     ("ops_accounts", "ops.nav.accounts"),
+    ("ops_tokens", "ops.nav.tokens"),
 )
 MARKET_NAV = (
     ("ops_market", "ops.nav.today"),
@@ -96,7 +97,7 @@ def ops_nav(context: dict[str, Any], market: str | None) -> dict[str, list[NavIt
     if op is None:
         return out
     for name, label in GLOBAL_NAV:
-        if name == "ops_accounts" and not op.is_admin:
+        if name in ("ops_accounts", "ops_tokens") and not op.is_admin:
             continue
         if item := _item(request, name, label):
             out["global"].append(item)

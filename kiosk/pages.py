@@ -100,6 +100,7 @@ def _collect() -> list[Route]:
         ops_reports,
         ops_settings,
         ops_today,
+        ops_tokens,
         worker_pages,
     )
 
@@ -111,6 +112,7 @@ def _collect() -> list[Route]:
         *ops_aftercare.routes,
         *employer_pages.routes,
         *ops_access.routes,
+        *ops_tokens.routes,
         *ops_today.routes,
         *ops_moderation.routes,
         *ops_blocks.routes,

@@ -78,6 +78,7 @@ PAGES: list[tuple[str, str]] = [
     ("operators: market settings", "/ops/m/kaili/settings"),
     ("operators: kiosks", "/ops/m/kaili/kiosks"),
     ("operators: accounts", "/ops/accounts"),
+    ("operators: API tokens", "/ops/tokens"),
     ("operators: audit trail", "/ops/audit"),
     ("worker offers", "/m/kaili/worker/offers"),
     ("ticket", "/m/kaili/tickets/{ticket}?k={ticket_key}"),

@@ -444,3 +444,47 @@ async def test_an_oversized_body_is_refused_before_anything_reads_it(client: Cli
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code in (403, 413)
+
+
+# -- API tokens -----------------------------------------------------------------------------
+
+
+async def test_admin_makes_and_revokes_api_tokens(client: Client, ops_login: OpsLogin) -> None:
+    from kiosk.auth import lookup
+
+    admin = await ops_login(role="admin", markets=())
+    r = await client.post(
+        "/ops/tokens", data={"action": "create", "role": "integration", "market": "liping"}
+    )
+    assert r.status_code == 200
+    page = soup(r.text)
+    shown = page.select_one("#new-token")
+    assert shown is not None
+    token = shown.get_text(strip=True)
+    redis = client.state.store.redis
+    principal = await lookup(redis, token, None)
+    assert principal is not None and (principal.role, principal.market) == ("integration", "liping")
+    # Listed by a digest prefix, never the token itself; shown once.
+    [row] = page.select("tr[data-token]")
+    assert token not in row.get_text() and admin in row.get_text()
+    again = await client.get("/ops/tokens")
+    assert token not in again.text
+    # A bad role is named; a revoked token stops working.
+    r = await client.post("/ops/tokens", data={"action": "create", "role": "god", "market": "*"})
+    assert r.status_code == 422 and "请选一个角色" in r.text
+    r = await client.post("/ops/tokens", data={"action": "revoke", "token": row["data-token"]})
+    assert r.status_code == 200 and "令牌已作废" in r.text
+    assert await lookup(redis, token, None) is None
+    r = await client.get(
+        "/api/v1/markets/liping/arrears", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 401
+    trail = [(e.action, e.who) for e in await audit.recent(redis)]
+    assert ("token.create", admin) in trail and ("token.revoke", admin) in trail
+
+
+async def test_only_admins_manage_tokens(client: Client, ops_login: OpsLogin) -> None:
+    await ops_login(role="bureau", markets=())
+    assert (await client.get("/ops/tokens")).status_code == 403
+    nav = soup((await client.get("/ops/audit")).text).select_one("nav.ops-nav")
+    assert nav is not None and "接口令牌" not in nav.get_text()

@@ -76,6 +76,8 @@ async def test_payloads_are_escaped_everywhere(
         "/ops/m/kaili/aftercare",
         "/ops/m/kaili/blocks",
         "/ops/m/kaili/settings",
+        "/ops/tokens",
+        "/ops/accounts",
         f"/m/kaili/jobs/{job['id']}",
         f"/m/kaili/tickets/{ticket['ref']}?k={offer['id']}",
     ]
