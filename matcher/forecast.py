@@ -12,7 +12,7 @@ days looked at): about "how many places later today would go unfilled without th
 ``WorkerPool.hold_steps`` turns it into steps of ``HOLD_STEP``; a worker steps back,
 for a job others can fill, behind everyone of a lower step. The published order (score
 band, least work this week, longest wait) is untouched within a step; people in a
-consented priority group and people who have waited two hours are never held.
+consented priority group and people who have waited three hours are never held.
 """
 
 from __future__ import annotations
