@@ -38,7 +38,7 @@ DAY_MS = 86_400_000
 class _Seen:
     base_ms: int  # simulated time when the TTL was (last) seen set
     ttl_ms: int  # the TTL then
-    last_ttl_ms: int  # the TTL at the latest look (a larger one means it was set again)
+    expire_at: int  # the server's absolute expiry then (a later one: the key was set again)
 
 
 class SimulatedExpiry:
@@ -52,15 +52,16 @@ class SimulatedExpiry:
         async with redis.pipeline(transaction=False) as p:
             for key in keys:
                 p.pttl(key)
-            ttls = await p.execute()
+                p.execute_command("PEXPIRETIME", key)
+            replies = await p.execute()
         expired = []
-        for key, ttl in zip(keys, ttls, strict=True):
-            if int(ttl) < 0:
+        for n, key in enumerate(keys):
+            ttl, expire_at = int(replies[2 * n]), int(replies[2 * n + 1])
+            if ttl < 0:
                 continue
             seen = self.seen.get(key)
-            if seen is None or int(ttl) > seen.last_ttl_ms:
-                seen = self.seen[key] = _Seen(sim_ms, int(ttl), int(ttl))
-            seen.last_ttl_ms = int(ttl)
+            if seen is None or expire_at > seen.expire_at:
+                seen = self.seen[key] = _Seen(sim_ms, ttl, expire_at)
             if sim_ms - seen.base_ms >= seen.ttl_ms:
                 expired.append(key)
         for key in expired:

@@ -14,10 +14,11 @@ client here, so that a cluster URL works everywhere a plain one does.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
@@ -37,11 +38,11 @@ def open_client(url: str, *, pool_size: int, timeout: float = 30) -> Redis:
 
     A cluster client is returned typed as ``Redis``: ``RedisCluster`` offers the same
     commands kuaizhao uses (it is not a subclass), and code that must treat a cluster
-    differently asks ``is_cluster``. Its pool is per node and does not wait: a burst
-    beyond ``pool_size`` connections to one node fails, so size the pool for the peak.
+    differently asks ``is_cluster``. Like the single-server pool, a burst waits for a
+    connection instead of failing (``WaitingCluster``).
     """
     if is_cluster_url(url):
-        cluster = RedisCluster.from_url(
+        cluster = WaitingCluster.from_url(
             seed_url(url), decode_responses=True, max_connections=pool_size
         )
         return cast(Redis, cluster)
@@ -49,6 +50,47 @@ def open_client(url: str, *, pool_size: int, timeout: float = 30) -> Redis:
         url, max_connections=pool_size, timeout=timeout, decode_responses=True
     )
     return Redis(connection_pool=pool)
+
+
+class WaitingCluster(RedisCluster):
+    """A cluster client whose callers wait for a connection instead of failing.
+
+    redis-py's cluster client opens up to ``max_connections`` per node and raises
+    ``MaxConnectionsError`` beyond that (its error handling then drops the node's other
+    connections, some of them mid-handshake). kuaizhao promises that a burst of requests
+    waits (fault 6), so commands and pipelines each take a place first: half the pool for
+    single commands, half for pipelines (one connection per node each), so that no node
+    ever needs more than ``max_connections``. A pipeline's retry of a redirected command
+    goes through the commands' half: it cannot wait on its own places.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        size = max(2, int(kwargs.get("max_connections", 100)))
+        self._commands = asyncio.Semaphore(size - size // 2)
+        self._pipelines = asyncio.Semaphore(size // 2)
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._commands:
+            return await super().execute_command(*args, **kwargs)
+
+    def pipeline(
+        self, transaction: Any | None = None, shard_hint: Any | None = None
+    ) -> ClusterPipeline:
+        if shard_hint:
+            return super().pipeline(transaction, shard_hint)  # refused there
+        # redis-py declares _event_dispatcher abstract on its own (concrete) pipeline.
+        return _WaitingPipeline(self, transaction)  # type: ignore[abstract]
+
+
+class _WaitingPipeline(ClusterPipeline):
+    def __init__(self, client: WaitingCluster, transaction: Any | None = None) -> None:
+        super().__init__(client, transaction)
+        self._places = client._pipelines
+
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
+        async with self._places:
+            return await super().execute(raise_on_error, allow_redirections)
 
 
 def is_cluster(redis: Any) -> bool:

@@ -7,6 +7,7 @@ against the same real three-master cluster.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,36 @@ async def test_probe_refuses_eviction_on_any_primary(
         await cluster.config_set("maxmemory-policy", "noeviction", target_nodes=other)
         await close_client(redis)
     assert isinstance(cluster, RedisCluster)
+
+
+async def test_a_burst_of_ten_times_the_pool_waits_on_a_cluster(
+    cluster_server: LocalCluster, tmp_path: Path
+) -> None:
+    """Fault 6 on a cluster: redis-py's cluster client fails a command past its
+    per-node pool; kuaizhao's waits, like the single-server pool."""
+    pool_size = 4
+    redis = open_client(cluster_server.url, pool_size=pool_size)
+    try:
+        await redis.flushdb()
+        clock = FixedClock(MORNING)
+        store = Store(redis, make_settings(cluster_server.url, tmp_path), clock)
+        await store.probe()  # durable writes: script and WAITAOF in one pipeline
+
+        async def one(i: int) -> object:
+            if i % 3 == 0:
+                return await post(store, clock, f"burst{i}", headcount=1, title=f"突发{i}")
+            if i % 3 == 1:
+                return await check_in(store, clock, i)
+            return await store.stats("kaili", "2026-11-27")  # a plain pipeline
+
+        n = 10 * pool_size
+        results = await asyncio.gather(*(one(i) for i in range(n)), return_exceptions=True)
+        assert [r for r in results if isinstance(r, BaseException)] == []
+        cluster: Any = redis
+        for node in cluster.get_nodes():
+            assert len(node._connections) <= pool_size, node.name
+        state = await check_invariants(redis, "kaili")
+        assert len(state.jobs) == len(range(0, n, 3))
+    finally:
+        await redis.flushdb()
+        await close_client(redis)

@@ -20,8 +20,8 @@ async def test_simulated_expiry_deletes_what_the_server_would(redis: Redis) -> N
     assert await expiry.advance(redis, 0) == 0
     assert await expiry.advance(redis, DAY_MS) == 0
     # b is set again a day later: its two days start over. (A set is told from a look by
-    # its TTL going up, so let the server's clock pass a few milliseconds, as it does
-    # between rollovers.)
+    # its expiry time moving later, so let the server's clock pass a few milliseconds,
+    # as it does between rollovers.)
     await asyncio.sleep(0.01)
     await redis.set("kz:{kaili}:idem:b", "2", ex=2 * 86_400)
     assert await expiry.advance(redis, DAY_MS + 1) == 0
