@@ -409,9 +409,8 @@ class Scripts:
         try:
             return await self._durable(script, keys, args)
         except NoScriptError:
-            # A cluster pipeline does not load scripts for us (and a node restarted
-            # or failed over forgets them): load, then send again. The script did not
-            # run, so sending it again applies it once.
+            # The server does not know the script (a restart, a failover, a flush):
+            # load it, then send again. It did not run, so it is applied once.
             await self.redis.script_load(script.script)
             return await self._durable(script, keys, args)
 
@@ -421,14 +420,14 @@ class Scripts:
         # cluster the wait is sent to the node that owns the script's slot, and the
         # cluster pipeline sends each node's commands over one connection.
         async with self.redis.pipeline(transaction=False) as pipe:
+            # The raw EVALSHA: redis-py's pipeline would first ask SCRIPT EXISTS, a
+            # round trip on every write (and its cluster pipeline refuses evalsha());
+            # a script the server lacks is loaded on NOSCRIPT instead (``_call``).
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             if is_cluster(self.redis):
-                # redis-py's cluster pipeline refuses its evalsha() method; the raw
-                # command is routed by its keys like any other.
-                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
                 node = node_of(self.redis, keys[0])
                 pipe.execute_command("WAITAOF", 1, 0, 0, target_nodes=node)
             else:
-                await script(keys=keys, args=args, client=pipe)
                 pipe.execute_command("WAITAOF", 1, 0, 0)
             result, (local, _replicas) = await pipe.execute()
         if int(local) < 1:

@@ -111,10 +111,11 @@ class Store:
             if is_cluster(self.redis):
                 # Every primary must promise it: any of them may own a market's slot.
                 await command("WAITAOF", 1, 0, 0, target_nodes="primaries")
-                await self.scripts.load()
             else:
                 await command("WAITAOF", 1, 0, 0)
             self.waitaof = True
+            # Durable writes send the raw EVALSHA: have every script there first.
+            await self.scripts.load()
         except ResponseError as exc:
             # Redis 7.0 has no WAITAOF, and a server without AOF cannot promise it:
             # writes are then as durable as that server's own configuration.
