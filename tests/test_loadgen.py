@@ -50,6 +50,7 @@ def test_tiny_load_run_reports_every_phase() -> None:
         "hello_paced",
         "kiosk_fragment_paced",
         "kiosk_fragment_max",
+        "kiosk_fragment_all_at_once",
         "checkins",
     ]
     for name in phases:

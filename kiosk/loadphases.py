@@ -1,0 +1,148 @@
+"""The shapes of load of ``kuaizhao bench load`` and what they record.
+
+A closed loop (a fixed number of requests in flight: the ceiling), an open loop (requests
+started at a fixed rate whether or not earlier ones returned: the latency arriving
+clients see) and paced kiosks (each screen polling on its own period). Each is bounded
+in requests and in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.loadclient import LoadClient, LoadError, Reply
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+@dataclass
+class Sample:
+    """Latencies (ms) and status counts of one phase."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    elapsed_s: float = 0.0
+
+    def record(self, started: float, status: int | str) -> None:
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        self.statuses[str(status)] += 1
+
+    def summary(self, ok: frozenset[int] = frozenset({200, 201})) -> dict[str, Any]:
+        good = sum(n for s, n in self.statuses.items() if s.isdigit() and int(s) in ok)
+        lat = self.latencies
+        return {
+            "requests": len(lat),
+            "errors": len(lat) - good,
+            "statuses": dict(self.statuses),
+            "seconds": round(self.elapsed_s, 2),
+            "per_s": round(len(lat) / self.elapsed_s, 1) if self.elapsed_s else 0.0,
+            "p50_ms": round(statistics.median(lat), 2) if lat else None,
+            "p90_ms": round(_pct(lat, 0.90), 2),
+            "p99_ms": round(_pct(lat, 0.99), 2),
+            "max_ms": round(max(lat), 2) if lat else None,
+        }
+
+
+Send = Callable[[LoadClient, int], Awaitable[Reply]]
+
+
+async def closed_loop(
+    http: LoadClient,
+    name: str,
+    send: Send,
+    *,
+    total: int,
+    in_flight: int,
+    max_seconds: float = 120.0,
+) -> Sample:
+    """``total`` requests, ``in_flight`` at a time, each sent as soon as one returns; no
+    new one after ``max_seconds`` (a slow server ends the phase early, reported)."""
+    sample = Sample(name)
+    counter = iter(range(total))
+    stop_at = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        for i in counter:
+            if time.perf_counter() > stop_at:
+                return
+            t0 = time.perf_counter()
+            try:
+                r = await send(http, i)
+                sample.record(t0, r.status)
+            except LoadError as exc:
+                sample.record(t0, type(exc).__name__)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    sample.elapsed_s = time.perf_counter() - t0
+    return sample
+
+
+async def open_loop(
+    http: LoadClient, name: str, send: Send, *, rate: float, seconds: float, cap: int
+) -> Sample:
+    """Requests started at ``rate`` per second for ``seconds``, whether or not earlier
+    ones have returned (up to ``cap`` in flight): latency as arriving clients see it."""
+    sample = Sample(name)
+    gate = asyncio.Semaphore(cap)
+    tasks: list[asyncio.Task[None]] = []
+
+    async def one(i: int, due: float) -> None:
+        async with gate:
+            try:
+                r = await send(http, i)
+                sample.record(due, r.status)
+            except LoadError as exc:
+                sample.record(due, type(exc).__name__)
+
+    t0 = time.perf_counter()
+    total = int(rate * seconds)
+    for i in range(total):
+        due = t0 + i / rate
+        if gate.locked() and time.perf_counter() > t0 + 2 * seconds + 10:
+            # Far behind (every slot busy, past twice the phase): stop offering load.
+            break
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # Latency counts from when the request was due, not when it got a slot.
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    sample.elapsed_s = time.perf_counter() - t0
+    return sample
+
+
+async def paced_kiosks(
+    http: LoadClient, send: Send, *, kiosks: int, poll_s: float, seconds: float
+) -> Sample:
+    """``kiosks`` screens, each polling every ``poll_s`` (start times spread over one
+    period, as real screens are), for ``seconds``."""
+    sample = Sample("kiosk_fragment_paced")
+    t0 = time.perf_counter()
+
+    async def kiosk(k: int) -> None:
+        due = t0 + poll_s * k / kiosks
+        while due < t0 + seconds:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                r = await send(http, k)
+                sample.record(due, r.status)
+            except LoadError as exc:
+                sample.record(due, type(exc).__name__)
+            due += poll_s
+
+    await asyncio.gather(*(kiosk(k) for k in range(kiosks)))
+    sample.elapsed_s = time.perf_counter() - t0
+    return sample
