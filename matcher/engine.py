@@ -114,7 +114,11 @@ class Engine:
         forecast = self._forecasts.get(market)
         if forecast is None or forecast.day != pool.day:
             forecast = await load_forecast(
-                self.redis, self.store.keys(market), pool.day, self.gazetteer
+                self.redis,
+                self.store.keys(market),
+                pool.day,
+                self.gazetteer,
+                days=self.settings.hold_forecast_days,
             )
             self._forecasts[market] = forecast
         fresh = holds(pool, forecast, now_ms) if forecast.places else None

@@ -71,6 +71,15 @@ class Settings:
             "doc": "seconds between batch passes that move offers to raise total fills",
         },
     )
+    hold_forecast_days: int = field(
+        # "Keep for scarce work" (matcher/forecast.py) changes who is asked first for
+        # many jobs in a thin market: operators can turn it off with 0.
+        default=7,
+        metadata={
+            "env": "KUAIZHAO_HOLD_FORECAST_DAYS",
+            "doc": "earlier days the keep-for-scarce-work rule learns later posts from (0: off)",
+        },
+    )
     write_limit_per_min: int = field(
         default=1200,
         metadata={

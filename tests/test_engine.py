@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -233,5 +234,17 @@ async def test_a_held_worker_checking_in_takes_only_places_nobody_is_asked_for(
     assert await _offered(redis, store) == ["2"]
     # A second place nobody is asked for: the welder is asked after all.
     await post(store, clock, "j2", headcount=1, employer_phone="13800000009")
+    await drain(matcher)
+    assert await _offered(redis, store) == ["1", "2"]
+
+
+async def test_operators_can_turn_the_rule_off(
+    redis: Redis, store: Store, clock: FixedClock, matcher: Matcher
+) -> None:
+    await _yesterdays_welding_job(store, clock)
+    store.settings = replace(store.settings, hold_forecast_days=0)
+    await _two_labourers(store, clock)
+    await drain(matcher)
+    await post(store, clock, "j1", headcount=1)
     await drain(matcher)
     assert await _offered(redis, store) == ["1", "2"]
