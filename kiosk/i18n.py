@@ -146,16 +146,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "board.date": ("{month}月{day}日 {weekday}", "{weekday} {day}/{month}"),
     "board.offline": ("网络断了, 正在重连…", "Connection lost, reconnecting…"),
     "board.rule": (
-        "配对规则: 会这门活、离得不远、开工时有空、工钱不低于本人要的最低价, 才推荐。"
+        "配对规则: 会这门活、离得不远、开工时有空、工钱不低于本人最低价, 才推荐。"
         "条件差不多时, 本周干活最少的先得, 再看谁等得最久。"
         "长期没活、低收入、残疾、年长、易地搬迁、退役军人经本人同意登记后加分。"
-        "无故没来的每次减 2 分 (30 天内最多 4 分), 只影响先后。",
+        "无故没来每次减 2 分 (30 天最多 4 分)。"
+        "会多种活的人, 可能先留给后面少有人能干的活 (最多留 3 小时)。",
         "How we match: the right skill, close enough, free when the work starts, and pay "
         "at or above the worker's own minimum. Among near-equals, whoever has worked least "
-        "this week goes first, then whoever has waited longest today. Published priority "
-        "groups (long out of work, low income, disabled, older, relocated, veterans; "
-        "recorded only with consent) get a set boost. A no-show without a reason costs "
-        "2 points (at most 4 in 30 days); it only changes the order.",
+        "this week goes first, then whoever has waited longest today. Priority groups "
+        "(long out of work, low income, disabled, older, relocated, veterans; with consent) "
+        "get a set boost. A no-show without a reason costs 2 points (at most 4 in 30 days). "
+        "Someone who can do many kinds of work may be kept for later work few others can "
+        "do (at most 3 hours).",
     ),
     "board.empty": ("暂时没有在招的活", "No open jobs right now"),
     "weekday.0": ("星期一", "Mon"),
