@@ -72,6 +72,7 @@ async def test_the_whole_loop(store: Store, clock: FixedClock, matcher: Matcher)
             "status": "booked",
             "worker_name": "李",
             "worker_phone_masked": "139****0001",
+            "employer_rating": None,  # not rated yet
         }
     ]
     checkin = await store.get_checkin("kaili", wid)
