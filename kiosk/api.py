@@ -21,6 +21,7 @@ from kiosk.openapi import openapi_document
 from kiosk.state import AppState, get_state
 from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome, parse_review
 from matcher.blocks import Blocked
+from matcher.market_settings import apply as apply_settings
 from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
 from matcher.scripts import ScriptError
@@ -133,6 +134,26 @@ async def _replayed(
     if key is None:
         return None
     raw = await state.store.redis.get(state.store.keys(market).idem(key))
+    return _replay_of(raw, fingerprint)
+
+
+async def _replayed_and_market(
+    state: AppState, market: str, key: str | None, fingerprint: Any
+) -> tuple[Response | None, Market]:
+    """``_replayed`` and the market as its operators set it, in one round trip (both
+    keys are the market's, one slot): a post's first read of the store."""
+    k = state.store.keys(market)
+    async with state.store.redis.pipeline(transaction=False) as p:
+        if key is not None:
+            p.get(k.idem(key))
+        p.hgetall(k.settings)
+        found = await p.execute()
+    overrides = {str(f): str(v) for f, v in found[-1].items()}
+    live = apply_settings(MARKETS[market], overrides)
+    return (_replay_of(found[0], fingerprint) if key is not None else None), live
+
+
+def _replay_of(raw: str | bytes | None, fingerprint: Any) -> Response | None:
     if raw is None:
         return None
     seen = json.loads(raw)
@@ -188,12 +209,11 @@ async def post_job(request: Request) -> Response:
     state = get_state(request)
     body = await _body(request)
     key = _idempotency_key(request)
-    replay = await _replayed(state, market.id, key, body)
+    # The market as its operators set it (wage floor, county), read with the replay.
+    replay, live = await _replayed_and_market(state, market.id, key, body)
     if replay is not None:
         return replay
     try:
-        # The market as its operators set it (wage floor, county).
-        live = await state.store.market_settings.effective(market.id)
         spec = parse_job(body, state.context(live))
     except InvalidInput as exc:
         raise invalid(exc) from None

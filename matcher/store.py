@@ -16,7 +16,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from matcher import rollup
-from matcher.blocks import BlockBook
+from matcher.blocks import BlockBook, Blocked
+from matcher.blocks import subject as block_subject
 from matcher.clock import TZ, Clock, day_key, iso, to_ms
 from matcher.keys import MarketKeys
 from matcher.market_settings import MarketSettings
@@ -140,11 +141,7 @@ class Store:
         self, market: str, spec: JobSpec, *, request_id: str, fingerprint: Any
     ) -> Result:
         employer_id = employer_id_for(spec.employer_phone, self.settings.secret)
-        employer = await self.employer(market, employer_id)
-        if employer and employer.get("blocked"):
-            # Repeated unpaid wages: no new posts until an operator lifts the block.
-            raise ScriptError("employer_blocked")
-        await self.blocks.refuse(market, "employer", employer_id)
+        await self._refuse_blocked_employer(market, employer_id)
         now = self.clock.now()
         day = day_key(now)
         job_id = new_id("j")
@@ -196,6 +193,24 @@ class Store:
             review=bool(spec.review),
         )
         return Result(loads(result.value), result.replay)
+
+    async def _refuse_blocked_employer(self, market: str, employer_id: str) -> None:
+        """An employer barred for repeated unpaid wages, or blocked by an operator, may
+        not post. Both looked up in one round trip (the market's keys, one slot)."""
+        k = self.keys(market)
+        key = block_subject("employer", employer_id)
+        async with self.redis.pipeline(transaction=False) as p:
+            p.hget(k.employers, employer_id)
+            p.zscore(k.blocks_until, key)
+            p.hget(k.blocks, key)
+            raw_employer, until, raw_block = await p.execute()
+        employer = loads(raw_employer)
+        if employer and employer.get("blocked"):
+            # Repeated unpaid wages: no new posts until an operator lifts the block.
+            raise ScriptError("employer_blocked")
+        block = loads(raw_block)
+        if until is not None and until > to_ms(self.clock.now()) and block is not None:
+            raise Blocked("employer_suspended", block)
 
     async def get_job_record(self, market: str, job_id: str) -> dict[str, Any] | None:
         return loads(await self.redis.hget(self.keys(market).jobs, job_id))
