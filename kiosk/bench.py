@@ -61,6 +61,11 @@ async def _latency(posts: int, crowd: int) -> dict[str, Any]:
         if crowd:
             await _preload(app.state.kz.store, crowd, end)
             await _drained(app.state.kz.store)
+            # Steady state: the crowd's check-ins matched and the matcher's pool caught
+            # up with their events (its tick does this too, within a second).
+            matcher = app.state.kz.matcher
+            if matcher is not None:
+                await matcher.engine.catch_up("kaili")
         auth = {"Authorization": f"Bearer {TOKEN}"}
         samples: list[float] = []
         base = f"http://127.0.0.1:{port}/api/v1/markets/kaili"

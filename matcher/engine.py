@@ -76,14 +76,17 @@ class Engine:
         await self._sync(market, k, pool)
         return pool
 
-    async def _sync(self, market: str, k: MarketKeys, pool: WorkerPool) -> None:
+    async def _sync(self, market: str, k: MarketKeys, pool: WorkerPool) -> int:
+        """Apply up to EVENT_BATCH new events to the pool; returns how many were read."""
         reply: list[Any] = list(
             await self.redis.xread({k.events: self._cursor[market]}, count=EVENT_BATCH) or []
         )
         workers: set[str] = set()
+        read = 0
         for _stream, entries in reply:
             for entry_id, fields in entries:
                 self._cursor[market] = str(entry_id)
+                read += 1
                 if fields.get("worker"):
                     workers.add(str(fields["worker"]))
         if workers:
@@ -92,6 +95,19 @@ class Engine:
                 ck = loads(raw)
                 if ck is not None:
                     pool.upsert(ck)
+        return read
+
+    async def catch_up(self, market: str, rounds: int = 10) -> None:
+        """Bring a loaded pool up to the end of the events stream, off the match path:
+        after a burst of check-ins the next job's match would otherwise pay for the
+        backlog, a batch of events at a time."""
+        pool = self.pools.get(market)
+        if pool is None or pool.day != self.store.today():
+            return
+        k = self.store.keys(market)
+        for _ in range(rounds):
+            if await self._sync(market, k, pool) < EVENT_BATCH:
+                return
 
     # -- keep for scarce work ------------------------------------------------------------
 

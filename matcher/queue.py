@@ -122,6 +122,7 @@ class Matcher:
             await self._step("day rollover", m, self.store.roll_day(m))
             await self._step("offer expiry", m, self.store.expire_offers(m))
             await self._step("orphan claims", m, self.claim_orphans(m))
+            await self._step("pool catch-up", m, self.engine.catch_up(m))
             if batch_due:
                 await self._step("batch pass", m, reoptimise(self.engine, m))
         if batch_due:

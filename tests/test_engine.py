@@ -248,3 +248,26 @@ async def test_operators_can_turn_the_rule_off(
     await post(store, clock, "j1", headcount=1)
     await drain(matcher)
     assert await _offered(redis, store) == ["1", "2"]
+
+
+async def test_the_tick_brings_the_pool_up_to_date_off_the_match_path(
+    store: Store, matcher: Matcher, clock: FixedClock, monkeypatch: Any
+) -> None:
+    """After a burst of check-ins the pool catches up in the matcher's tick, a batch of
+    events at a time, so the next job's match does not pay for the backlog."""
+    import matcher.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "EVENT_BATCH", 2)
+    pool = await matcher.engine.pool("kaili")
+    assert len(pool.ids) == 0
+    for n in range(1, 6):
+        await store.check_in(
+            "kaili",
+            parse_checkin(checkin_body(n), ctx(clock)),
+            request_id=f"c{n}",
+            fingerprint=n,
+        )
+    await matcher.tick()
+    assert len(pool.ids) == 5
+    last = await store.redis.xrevrange(store.keys("kaili").events, count=1)
+    assert matcher.engine._cursor["kaili"] == str(last[0][0])
