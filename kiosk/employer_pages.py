@@ -84,7 +84,9 @@ async def _after_phone(request: Request, market: Market, answers: JobAnswers) ->
     answers.save(request, market.id)
     if not answers.start:
         now = get_state(request).clock.now()
-        answers.start, answers.end, answers.interview = default_times(now, market.opens)
+        answers.start, answers.end, answers.interview = default_times(
+            now, market.opens, market.closes
+        )
         answers.desk = await _least_busy_desk(request, market)
         answers.township = market.county_adcode
         answers.save(request, market.id)

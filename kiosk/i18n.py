@@ -283,6 +283,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "err.past": ("这个时间已经过了", "is in the past"),
     "err.end_before_start": ("收工要晚于开工", "must be after the start"),
     "err.interview_after_start": ("面试要在开工之前", "must be before the start"),
+    "err.interview_after_hours": (
+        "大厅 {closes} 关门, 请选关门前的时间, 或者在工地面试",
+        "the hall closes at {closes}: choose an earlier time, or interview on site",
+    ),
     "err.unknown_field": ("不认识这一项", "is not a known field"),
     "err.invalid": ("填得不对", "is not valid"),
     "err.screening": (

@@ -49,18 +49,31 @@ def desk_name(n: int) -> str:
     return f"{n}号洽谈桌"
 
 
-def default_times(now: datetime, opens: str = "00:00") -> tuple[str, str, str]:
+def default_times(
+    now: datetime, opens: str = "00:00", closes: str = "23:45"
+) -> tuple[str, str, str]:
     """Start an hour from now on the half hour (time to interview first), work eight
     hours, interview half an hour before the start; never before now, never past
     today. Before the hall opens (the market's opening hours) the interview is at the
-    opening and the work starts half an hour later."""
+    opening and the work starts half an hour later; a desk interview is never after the
+    hall closes while it is still open."""
     first = earliest(now)
     start = min(-(-(now.hour * 60 + now.minute + 60) // 30) * 30, LAST_MINUTE)
     opening = minutes(opens) or 0
+    closing = minutes(closes)
     start = min(max(start, opening + 30), LAST_MINUTE)
     end = min(start + 8 * 60, LAST_MINUTE)
     interview = min(max(first, opening, start - 30), start)
+    if closing is not None and first <= closing < interview:
+        interview = closing
     return hhmm(start), hhmm(end), hhmm(interview)
+
+
+def after_hours(market: Market, answers: JobAnswers) -> bool:
+    """A desk interview set after the hall closes (on site is any time)."""
+    closing = minutes(market.closes)
+    at = minutes(answers.interview)
+    return not answers.onsite and closing is not None and at is not None and at > closing
 
 
 def _number(raw: object, default: float) -> float:
@@ -222,6 +235,10 @@ async def interview_step(
             return flow.go(request, market, "interview")
         if (minutes(answers.interview) or 0) > (minutes(answers.start) or 0):
             answers.fail("err.interview_after_start")
+            answers.save(request, market.id)
+            return flow.go(request, market, "interview")
+        if after_hours(market, answers):
+            answers.fail("err.interview_after_hours", closes=market.closes)
             answers.save(request, market.id)
             return flow.go(request, market, "interview")
         answers.interview_set = True

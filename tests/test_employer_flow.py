@@ -197,6 +197,18 @@ def test_default_times(hour: int, minute: int, expected: tuple[str, str, str]) -
     assert default_times(datetime(2026, 11, 27, hour, minute, tzinfo=TZ)) == expected
 
 
+def test_a_desk_interview_defaults_to_before_the_hall_closes() -> None:
+    from datetime import datetime
+
+    # 17:40 in a hall that closes at 18:00: the work may start at 19:00, the desk
+    # interview is at closing time, not 18:30.
+    at = datetime(2026, 11, 27, 17, 40, tzinfo=TZ)
+    assert default_times(at, "07:00", "18:00") == ("19:00", "23:45", "18:00")
+    # After closing there is no desk time left today: on site it is, any time.
+    late = datetime(2026, 11, 27, 19, 0, tzinfo=TZ)
+    assert default_times(late, "07:00", "18:00")[2] == "19:30"
+
+
 async def test_a_second_job_gets_a_free_desk(client: Client) -> None:
     await employer_posts(client, PHONE)
     await new_visitor(client)
@@ -281,3 +293,20 @@ async def test_back_at_the_kiosk_the_employer_finds_todays_jobs(client: Client) 
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": "13800000009"})
     assert s.path == "/m/kaili/employer/skills"
+
+
+async def test_a_desk_interview_after_the_hall_closes_is_refused(client: Client) -> None:
+    """The market's closing time (a market setting) bounds the desk interviews."""
+    await client.state.store.market_settings.update(
+        "kaili", {"closes": "09:45"}, who="tests", now_ms=0
+    )
+    s = await to_review(client)
+    s = await get(client, "/m/kaili/employer/interview")
+    assert s.status == 200
+    form = {"interview": "10:00", "place": "desk", "desk": "1"}
+    r = await client.post("/m/kaili/employer/interview", data=form)
+    assert r.status_code == 303 and r.headers["location"].endswith("/interview")
+    s = await get(client, r.headers["location"])
+    assert "09:45 关门" in s.text()
+    r = await client.post("/m/kaili/employer/interview", data={**form, "place": "onsite"})
+    assert r.status_code == 303 and not r.headers["location"].endswith("/interview")
