@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from matcher.clock import TZ, Clock, to_ms
 from matcher.keys import MarketKeys
@@ -100,14 +101,26 @@ class BlockBook:
     async def get(self, market: str, subject_key: str) -> dict[str, Any] | None:
         return loads(await self.redis.hget(MarketKeys(market).blocks, subject_key))
 
-    async def active(self, market: str, kind: Kind, subject_id: str) -> dict[str, Any] | None:
-        """The live block of an employer or worker id, or None."""
+    def queue_lookup(self, p: Pipeline, market: str, kind: Kind, subject_id: str) -> None:
+        """Queue the two reads ``live_block`` decides on, so a caller can send them with
+        its own (one round trip; the market's keys share a slot)."""
         k = MarketKeys(market)
         key = subject(kind, subject_id)
-        score = await self.redis.zscore(k.blocks_until, key)
-        if score is None or score <= to_ms(self.clock.now()):
+        p.zscore(k.blocks_until, key)
+        p.hget(k.blocks, key)
+
+    def live_block(self, until: float | None, raw: str | None) -> dict[str, Any] | None:
+        """The block from ``queue_lookup``'s two replies when it is live now, else None."""
+        if until is None or until <= to_ms(self.clock.now()):
             return None
-        return await self.get(market, key)
+        return loads(raw)
+
+    async def active(self, market: str, kind: Kind, subject_id: str) -> dict[str, Any] | None:
+        """The live block of an employer or worker id, or None."""
+        async with self.redis.pipeline(transaction=False) as p:
+            self.queue_lookup(p, market, kind, subject_id)
+            until, raw = await p.execute()
+        return self.live_block(until, raw)
 
     async def refuse(self, market: str, kind: Kind, subject_id: str) -> None:
         """Raise ``Blocked`` (``employer_suspended`` / ``worker_suspended``) when blocked."""

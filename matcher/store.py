@@ -17,7 +17,6 @@ from redis.exceptions import ResponseError
 
 from matcher import rollup
 from matcher.blocks import BlockBook, Blocked
-from matcher.blocks import subject as block_subject
 from matcher.clock import TZ, Clock, day_key, iso, to_ms
 from matcher.keys import MarketKeys
 from matcher.market_settings import MarketSettings
@@ -197,19 +196,16 @@ class Store:
     async def _refuse_blocked_employer(self, market: str, employer_id: str) -> None:
         """An employer barred for repeated unpaid wages, or blocked by an operator, may
         not post. Both looked up in one round trip (the market's keys, one slot)."""
-        k = self.keys(market)
-        key = block_subject("employer", employer_id)
         async with self.redis.pipeline(transaction=False) as p:
-            p.hget(k.employers, employer_id)
-            p.zscore(k.blocks_until, key)
-            p.hget(k.blocks, key)
+            p.hget(self.keys(market).employers, employer_id)
+            self.blocks.queue_lookup(p, market, "employer", employer_id)
             raw_employer, until, raw_block = await p.execute()
         employer = loads(raw_employer)
         if employer and employer.get("blocked"):
             # Repeated unpaid wages: no new posts until an operator lifts the block.
             raise ScriptError("employer_blocked")
-        block = loads(raw_block)
-        if until is not None and until > to_ms(self.clock.now()) and block is not None:
+        block = self.blocks.live_block(until, raw_block)
+        if block is not None:
             raise Blocked("employer_suspended", block)
 
     async def get_job_record(self, market: str, job_id: str) -> dict[str, Any] | None:
