@@ -65,29 +65,29 @@ class TokenInfo:
     created_by: str
 
 
+def _info(digest: str, raw: str | bytes) -> TokenInfo:
+    data = json.loads(raw)
+    return TokenInfo(
+        id=digest[:12],
+        role=data["role"],
+        market=data["market"],
+        created_at=data.get("created_at", ""),
+        created_by=data.get("created_by", ""),
+    )
+
+
 async def list_tokens(redis: Redis) -> list[TokenInfo]:
-    out = []
-    for digest, raw in (await redis.hgetall(TOKENS)).items():
-        data = json.loads(raw)
-        out.append(
-            TokenInfo(
-                id=str(digest)[:12],
-                role=data["role"],
-                market=data["market"],
-                created_at=data.get("created_at", ""),
-                created_by=data.get("created_by", ""),
-            )
-        )
-    return sorted(out, key=lambda t: (t.created_at, t.id))
+    raw = await redis.hgetall(TOKENS)
+    return sorted((_info(str(d), r) for d, r in raw.items()), key=lambda t: (t.created_at, t.id))
 
 
 async def revoke_token(redis: Redis, token_id: str) -> TokenInfo | None:
-    for info in await list_tokens(redis):
-        if info.id == token_id and len(token_id) == 12:
-            for digest in await redis.hkeys(TOKENS):
-                if str(digest).startswith(token_id):
-                    await redis.hdel(TOKENS, digest)
-            return info
+    if len(token_id) != 12:
+        return None
+    for digest, raw in (await redis.hgetall(TOKENS)).items():
+        if str(digest).startswith(token_id):
+            await redis.hdel(TOKENS, digest)
+            return _info(str(digest), raw)
     return None
 
 

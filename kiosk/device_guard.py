@@ -10,12 +10,12 @@ import re
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kiosk.csrf import SAFE_METHODS
 from kiosk.operator_auth import current_operator
 from kiosk.templating import templates
 from matcher import devices
 
 DEVICE_COOKIE = "kz_device"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 KIOSK_PATH = re.compile(r"^/m/([^/]+)/")
 
 

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound, Route
 
 from kiosk.csrf import token_for
+from kiosk.device_guard import DEVICE_COOKIE
 from kiosk.operator_auth import (
     Forbidden,
     LoginRequired,
@@ -44,7 +45,6 @@ from matcher.accounts import (
 from matcher.keys import LOGIN_WINDOW_S, login_failures
 from matcher.markets import MARKETS
 
-DEVICE_COOKIE = "kz_device"
 DEVICE_COOKIE_AGE_S = 5 * 365 * 86400
 # Failed logins allowed per window: per name (guessing one password) and per address
 # (trying many names).
@@ -158,7 +158,12 @@ def _safe_next(value: str | None) -> str:
 
 async def _failures(request: Request, *names: str) -> list[int]:
     redis = get_state(request).store.redis
-    return [int(await redis.get(login_failures(n)) or 0) for n in names]
+    # A pipeline, not MGET: the counters are in different slots on a cluster.
+    async with redis.pipeline(transaction=False) as p:
+        for n in names:
+            p.get(login_failures(n))
+        counts = await p.execute()
+    return [int(c or 0) for c in counts]
 
 
 async def _count_failure(request: Request, *names: str) -> None:
