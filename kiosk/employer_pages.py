@@ -25,7 +25,6 @@ from kiosk.posting_steps import HEADCOUNT_MAX, ONSITE, default_times, desk_name,
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, clean_text, parse_job
-from matcher.blocks import Blocked
 from matcher.clock import TZ, local_day
 from matcher.markets import Market
 from matcher.records import employer_id_for
@@ -207,20 +206,16 @@ async def post_submit(request: Request) -> Response:
         result = await state.store.post_job(
             market.id, spec, request_id="form:" + rid, fingerprint=body
         )
-    except InvalidInput as exc:
-        field, error = next(iter(exc.errors.items()))
-        answers.fail(error.key, **{k: str(v) for k, v in error.params.items()})
-        answers.save(request, market.id)
-        return FLOW.go(request, market, FIELD_STEP.get(field, "review"))
-    except Blocked as exc:
-        # An operator's block: said on the phone screen, where the number was given.
-        answers.fail(f"err.{exc.code}", **exc.params)
-        answers.save(request, market.id)
-        return FLOW.go(request, market, "phone")
-    except ScriptError as exc:
-        answers.fail(f"err.{exc.code}")
-        answers.save(request, market.id)
-        return FLOW.go(request, market, "review")
+    except (InvalidInput, ScriptError) as exc:
+        return FLOW.refused(
+            request,
+            market,
+            answers,
+            exc,
+            field_step=FIELD_STEP,
+            invalid_step="review",
+            script_step="review",
+        )
     job_id = result.value["id"]
     JobAnswers.discard(request, market.id)
     owned = [j for j in request.session.get("jobs", []) if j != job_id]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -32,8 +32,10 @@ from kiosk.i18n import t
 from kiosk.pages import render
 from kiosk.state import get_state
 from kiosk.templating import request_lang
-from kiosk.validation import PHONE_RE, normalise_phone
+from kiosk.validation import PHONE_RE, InvalidInput, normalise_phone
+from matcher.blocks import Blocked
 from matcher.markets import Market
+from matcher.scripts import ScriptError
 
 _DIGITS = re.compile(r"\D")
 
@@ -75,6 +77,33 @@ class FlowDef:
 
     def go(self, request: Request, market: Market, step: str, **query: object) -> Response:
         return RedirectResponse(self.url(request, market, step, **query), status_code=303)
+
+    def refused(
+        self,
+        request: Request,
+        market: Market,
+        answers: Answers,
+        exc: InvalidInput | ScriptError,
+        *,
+        field_step: Mapping[str, str],
+        invalid_step: str,
+        script_step: str,
+    ) -> Response:
+        """A submission turned down: the reason is kept for the screen that can fix it
+        (a field's own screen; the phone screen for an operator's block, where the
+        number was given), and the flow goes back there."""
+        if isinstance(exc, InvalidInput):
+            field, error = next(iter(exc.errors.items()))
+            answers.fail(error.key, **{k: str(v) for k, v in error.params.items()})
+            step = field_step.get(field, invalid_step)
+        elif isinstance(exc, Blocked):
+            answers.fail(f"err.{exc.code}", **exc.params)
+            step = "phone"
+        else:
+            answers.fail(f"err.{exc.code}")
+            step = script_step
+        answers.save(request, market.id)
+        return self.go(request, market, step)
 
 
 PROGRESS_OF = {

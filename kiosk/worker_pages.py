@@ -22,7 +22,6 @@ from kiosk.qr import qr_svg
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, parse_checkin
-from matcher.blocks import Blocked
 from matcher.markets import Market
 from matcher.scripts import ScriptError
 
@@ -224,20 +223,16 @@ async def checkin_submit(request: Request) -> Response:
         result = await state.store.check_in(
             market.id, spec, request_id="form:" + rid, fingerprint=body
         )
-    except InvalidInput as exc:
-        name, error = next(iter(exc.errors.items()))
-        answers.fail(error.key, **{k: str(v) for k, v in error.params.items()})
-        answers.save(request, market.id)
-        return FLOW.go(request, market, FIELD_STEP.get(name, "phone"))
-    except Blocked as exc:
-        # An operator's block: said on the phone screen, where the number was given.
-        answers.fail(f"err.{exc.code}", **exc.params)
-        answers.save(request, market.id)
-        return FLOW.go(request, market, "phone")
-    except ScriptError as exc:
-        answers.fail(f"err.{exc.code}")
-        answers.save(request, market.id)
-        return FLOW.go(request, market, "wage")
+    except (InvalidInput, ScriptError) as exc:
+        return FLOW.refused(
+            request,
+            market,
+            answers,
+            exc,
+            field_step=FIELD_STEP,
+            invalid_step="phone",
+            script_step="wage",
+        )
     WorkerAnswers.discard(request, market.id)
     request.session[f"worker:{market.id}"] = result.value["worker_id"]
     remember_done(request, "worker", market.id, rid, result.value["worker_id"])
