@@ -13,6 +13,7 @@ worker walks away; then the next ticket, then back to where the worker came from
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
@@ -177,6 +178,26 @@ def _failed(request: Request, market: Market, answers: AfterAnswers, exc: Script
     return FLOW.go(request, market, "ask")
 
 
+async def _kept(
+    request: Request,
+    market: Market,
+    answers: AfterAnswers,
+    write: Awaitable[object],
+    then: str | None = None,
+) -> Response:
+    """Keep one answer in the store, then on to ``then`` (default: the next ticket's
+    question); an answer the store turns down is said why, or skipped if settled."""
+    try:
+        await write
+    except ScriptError as exc:
+        return _failed(request, market, answers, exc)
+    answers.answered += 1
+    if then is None:
+        return _next_ticket(request, market, answers)
+    answers.save(request, market.id)
+    return FLOW.go(request, market, then)
+
+
 # -- the screens ----------------------------------------------------------------------
 
 
@@ -204,13 +225,13 @@ async def pay_step(request: Request, market: Market, answers: AfterAnswers) -> R
             return FLOW.go(request, market, "pay")
         if paid == "partial":
             return FLOW.go(request, market, "paid")
-        try:
-            await get_state(request).store.report_pay(market.id, q.ticket["ref"], paid=paid)
-        except ScriptError as exc:
-            return _failed(request, market, answers, exc)
-        answers.answered += 1
-        answers.save(request, market.id)
-        return FLOW.go(request, market, "rate")
+        return await _kept(
+            request,
+            market,
+            answers,
+            get_state(request).store.report_pay(market.id, q.ticket["ref"], paid=paid),
+            then="rate",
+        )
     return _show(request, market, answers, "pay", "after_pay.html", q.ticket, choices=PAID)
 
 
@@ -240,15 +261,15 @@ async def paid_step(request: Request, market: Market, answers: AfterAnswers) -> 
             answers.paid = int(step_value(answers.paid, amount, 0, high))
             answers.save(request, market.id)
             return FLOW.go(request, market, "paid")
-        try:
-            await get_state(request).store.report_pay(
+        return await _kept(
+            request,
+            market,
+            answers,
+            get_state(request).store.report_pay(
                 market.id, q.ticket["ref"], paid="partial", paid_yuan=answers.paid
-            )
-        except ScriptError as exc:
-            return _failed(request, market, answers, exc)
-        answers.answered += 1
-        answers.save(request, market.id)
-        return FLOW.go(request, market, "rate")
+            ),
+            then="rate",
+        )
     return _show(
         request, market, answers, "paid", "after_paid.html", q.ticket, high=high, deltas=PAID_STEPS
     )
@@ -302,19 +323,19 @@ async def block_step(request: Request, market: Market, answers: AfterAnswers) ->
         block = await _form_value(request, "block", ("yes", "no"))
         if block is None:
             return FLOW.go(request, market, "block")
-        try:
-            await get_state(request).store.rate(
+        return await _kept(
+            request,
+            market,
+            answers,
+            get_state(request).store.rate(
                 market.id,
                 ticket["ref"],
                 by="worker",
                 thumbs="down",
                 reason=answers.why,
                 block=block == "yes",
-            )
-        except ScriptError as exc:
-            return _failed(request, market, answers, exc)
-        answers.answered += 1
-        return _next_ticket(request, market, answers)
+            ),
+        )
     return _show(request, market, answers, "block", "after_block.html", ticket)
 
 
@@ -346,14 +367,14 @@ async def unmarked_step(request: Request, market: Market, answers: AfterAnswers)
             return FLOW.go(request, market, "went")
         if how == "busy":
             return FLOW.go(request, market, "why")
-        try:
-            await get_state(request).store.worker_answer(
+        return await _kept(
+            request,
+            market,
+            answers,
+            get_state(request).store.worker_answer(
                 market.id, q.ticket["ref"], answer="attended", reason=""
-            )
-        except ScriptError as exc:
-            return _failed(request, market, answers, exc)
-        answers.answered += 1
-        return _next_ticket(request, market, answers)
+            ),
+        )
     return _show(request, market, answers, "unmarked", "after_unmarked.html", q.ticket)
 
 
@@ -373,14 +394,14 @@ async def _answer_step(
         reason = await _form_value(request, "reason", reasons)
         if reason is None:
             return FLOW.go(request, market, step)
-        try:
-            await get_state(request).store.worker_answer(
+        return await _kept(
+            request,
+            market,
+            answers,
+            get_state(request).store.worker_answer(
                 market.id, q.ticket["ref"], answer=answer, reason=reason
-            )
-        except ScriptError as exc:
-            return _failed(request, market, answers, exc)
-        answers.answered += 1
-        return _next_ticket(request, market, answers)
+            ),
+        )
     return _show(
         request,
         market,
