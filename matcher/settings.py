@@ -113,6 +113,14 @@ class Settings:
             "`kuaizhao matcher` processes)",
         },
     )
+    freeze_heap: bool = field(
+        default=True,
+        metadata={
+            "env": "KUAIZHAO_FREEZE_HEAP",
+            "doc": "after start-up, keep what lives as long as the process out of the "
+            "collector's full passes (gc.freeze: they were the API's p99)",
+        },
+    )
 
     fake_now: str | None = field(
         default=None,

@@ -150,6 +150,8 @@ def clock() -> FixedClock:
 
 
 def make_settings(url: str, data_dir: Path, **kw: Any) -> Settings:
+    # A full collection before each of hundreds of apps would cost the suite a minute.
+    kw.setdefault("freeze_heap", False)
     return Settings(redis_url=url, data_dir=data_dir, secret="test-secret", **kw)
 
 
