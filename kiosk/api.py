@@ -21,7 +21,6 @@ from kiosk.openapi import openapi_document
 from kiosk.state import AppState, get_state
 from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome, parse_review
 from matcher.blocks import Blocked
-from matcher.market_settings import apply as apply_settings
 from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
 from matcher.scripts import ScriptError
@@ -29,6 +28,10 @@ from matcher.scripts import ScriptError
 MAX_BODY = 64 * 1024
 JOB_STATUSES = ("open", "filled", "cancelled", "expired", "closed", "review", "rejected")
 _IDEM_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
+REPLAYED = {"Idempotent-Replayed": "true"}
+# A post checked under remembered rules, then (rules changed) under fresh ones, then once
+# more if they changed again in between.
+_POST_ATTEMPTS = 3
 
 _NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin", "no_ticket"}
 
@@ -137,22 +140,6 @@ async def _replayed(
     return _replay_of(raw, fingerprint)
 
 
-async def _replayed_and_market(
-    state: AppState, market: str, key: str | None, fingerprint: Any
-) -> tuple[Response | None, Market]:
-    """``_replayed`` and the market as its operators set it, in one round trip (both
-    keys are the market's, one slot): a post's first read of the store."""
-    k = state.store.keys(market)
-    async with state.store.redis.pipeline(transaction=False) as p:
-        if key is not None:
-            p.get(k.idem(key))
-        p.hgetall(k.settings)
-        found = await p.execute()
-    overrides = {str(f): str(v) for f, v in found[-1].items()}
-    live = apply_settings(MARKETS[market], overrides)
-    return (_replay_of(found[0], fingerprint) if key is not None else None), live
-
-
 def _replay_of(raw: str | bytes | None, fingerprint: Any) -> Response | None:
     if raw is None:
         return None
@@ -163,7 +150,7 @@ def _replay_of(raw: str | bytes | None, fingerprint: Any) -> Response | None:
         seen["response"],
         status_code=int(seen.get("status") or 201),
         media_type="application/json",
-        headers={"Idempotent-Replayed": "true"},
+        headers=REPLAYED,
     )
 
 
@@ -209,21 +196,42 @@ async def post_job(request: Request) -> Response:
     state = get_state(request)
     body = await _body(request)
     key = _idempotency_key(request)
-    # The market as its operators set it (wage floor, county), read with the replay.
-    replay, live = await _replayed_and_market(state, market.id, key, body)
-    if replay is not None:
-        return replay
-    try:
-        spec = parse_job(body, state.context(live))
-    except InvalidInput as exc:
-        raise invalid(exc) from None
-    try:
-        result = await state.store.post_job(
-            market.id, spec, request_id=key or new_id("once:"), fingerprint=body
+    book = state.store.market_settings
+    # Checked against the market's rules (wage floor, county) as this process last read
+    # them; the write refuses a post whose rules have moved on since, and it is checked
+    # again under the new ones. A repeated key is answered by the write itself.
+    ruled, fresh = await book.remembered(market.id)
+    for attempt in range(_POST_ATTEMPTS):
+        try:
+            spec = parse_job(body, state.context(ruled.market))
+        except InvalidInput as exc:
+            if not fresh:
+                ruled, fresh = await book.current(market.id), True
+                continue
+            # A post accepted before the operators changed the rules is still
+            # replayed, not refused by the new ones.
+            replay = await _replayed(state, market.id, key, body)
+            if replay is not None:
+                return replay
+            raise invalid(exc) from None
+        try:
+            result = await state.store.post_job(
+                market.id,
+                spec,
+                request_id=key or new_id("once:"),
+                fingerprint=body,
+                # The last try, under rules read a moment ago, is not sent back again.
+                settings_rev=ruled.rev if attempt < _POST_ATTEMPTS - 1 else "",
+            )
+        except ScriptError as exc:
+            if exc.code == "settings_changed":
+                ruled, fresh = await book.current(market.id), True
+                continue
+            raise script_error(exc) from None
+        return JSONResponse(
+            result.value, status_code=201, headers=REPLAYED if result.replay else None
         )
-    except ScriptError as exc:
-        raise script_error(exc) from None
-    return JSONResponse(result.value, status_code=201)
+    raise AssertionError("unreachable: the last attempt is never sent back")
 
 
 async def get_job(request: Request) -> Response:

@@ -31,6 +31,7 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:disputes                       | ZSET   | disputes, no-show reasons (operators) |
 | kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
 | kz:{m}:settings                       | HASH   | operators' overrides of MARKETS; kept |
+| kz:{m}:settings:rev                   | STRING | revision of the overrides, +1 on each change |
 | kz:{m}:blocks                         | HASH   | "e:"/"w:" + id -> block JSON; kept |
 | kz:{m}:blocks:until                   | ZSET   | live blocks' subjects by end ms |
 | kz:{m}:rollup:{d}                     | HASH   | closed day's figures (JSON fields); kept |
@@ -199,6 +200,12 @@ class MarketKeys:
     @property
     def settings(self) -> str:
         return f"{self.p}:settings"
+
+    @property
+    def settings_rev(self) -> str:
+        """Counted up by every change of ``settings``: a post parsed under a remembered
+        revision is refused by its script when the rules moved on."""
+        return f"{self.p}:settings:rev"
 
     @property
     def blocks(self) -> str:

@@ -68,22 +68,36 @@ end
 
 POST_JOB = r"""
 -- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] jobs:day:{d}  KEYS[4] queue  KEYS[5] events
--- KEYS[6] stats:{d}  KEYS[7] idem:{request id}  KEYS[8] jobs:review
--- KEYS[9..] idx:jobs:{skill} per skill
+-- KEYS[6] stats:{d}  KEYS[7] idem:{request id}  KEYS[8] jobs:review  KEYS[9] employers
+-- KEYS[10] blocks  KEYS[11] blocks:until  KEYS[12] settings:rev
+-- KEYS[13..] idx:jobs:{skill} per skill
 -- ARGV[1] job id  ARGV[2] job JSON  ARGV[3] body hash  ARGV[4] now ms  ARGV[5] idem ttl s
 -- ARGV[6] headcount  ARGV[7] response JSON  ARGV[8] 'open' | 'review'
+-- ARGV[9] employer id  ARGV[10] the employer's block subject
+-- ARGV[11] revision of the market's settings the post was checked under ('': unchecked)
 -- A post held for review (screening) is stored and counted but offered to nobody until
--- an operator approves it.
+-- an operator approves it. An employer barred for unpaid wages, or under an operator's
+-- live block, may not post: decided here, in the write, so a block that lands while a
+-- post is on its way still stops it (and the post costs no extra round trip).
 local seen = redis.call('GET', KEYS[7])
 if seen then
   local s = cjson.decode(seen)
   if s.hash ~= ARGV[3] then return cjson.encode({err = 'idempotency_conflict'}) end
   return cjson.encode({ok = s.response, replay = true})
 end
+if ARGV[11] ~= '' and (redis.call('GET', KEYS[12]) or '0') ~= ARGV[11] then
+  return cjson.encode({err = 'settings_changed'})
+end
+local now = tonumber(ARGV[4])
+local employer = getj(KEYS[9], ARGV[9])
+if employer and employer.blocked then return cjson.encode({err = 'employer_blocked'}) end
+local until_ms = redis.call('ZSCORE', KEYS[11], ARGV[10])
+if until_ms and tonumber(until_ms) > now then
+  return cjson.encode({err = 'employer_suspended', detail = redis.call('HGET', KEYS[10], ARGV[10])})
+end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   return cjson.encode({err = 'duplicate_id'})
 end
-local now = tonumber(ARGV[4])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 if ARGV[8] == 'review' then
   redis.call('ZADD', KEYS[8], now, ARGV[1])
@@ -91,7 +105,7 @@ if ARGV[8] == 'review' then
   emit(KEYS[5], 'type', 'job_flagged', 'job', ARGV[1], 'at', now)
 else
   redis.call('ZADD', KEYS[2], now, ARGV[1])
-  for i = 9, #KEYS do redis.call('ZADD', KEYS[i], now, ARGV[1]) end
+  for i = 13, #KEYS do redis.call('ZADD', KEYS[i], now, ARGV[1]) end
   enqueue(KEYS[4], 'job', ARGV[1], now)
   emit(KEYS[5], 'type', 'job_posted', 'job', ARGV[1], 'at', now)
 end
@@ -802,10 +816,12 @@ return cjson.encode({ok = before})
 """
 
 SET_MARKET_SETTINGS = r"""
--- KEYS[1] settings  KEYS[2] events
+-- KEYS[1] settings  KEYS[2] events  KEYS[3] settings:rev
 -- ARGV[1] JSON object field -> value ('' drops the override)  ARGV[2] now ms  ARGV[3] who
--- Operators' overrides of a market's built-in settings, changed together. Returns the
+-- Operators' overrides of a market's built-in settings, changed together; the revision
+-- moves on, so posts parsed under the old rules are sent back (POST_JOB). Returns the
 -- overrides as they were.
+redis.call('INCR', KEYS[3])
 local flat = redis.call('HGETALL', KEYS[1])
 local before = {}
 for i = 1, #flat, 2 do before[flat[i]] = flat[i + 1] end

@@ -2,8 +2,12 @@
 default, and overrides live in Redis (``kz:{m}:settings``), so every web instance and
 matcher reads the same values without a restart.
 
-Values are read on use (one HGETALL), never cached in a process: a raised wage floor
-must refuse the very next post, whichever instance takes it.
+Values are read on use (one HGETALL): a raised wage floor must refuse the very next
+post, whichever instance takes it. The API's job posts, the hot path, instead check a
+post against the rules this process last read and send that revision with the write;
+the post script refuses it when the revision moved on (``settings_changed``), and the
+post is checked again under the new rules. So the rules are still never stale for a
+post, and a post needs no read of its own.
 """
 
 from __future__ import annotations
@@ -52,11 +56,41 @@ def apply(market: Market, overrides: dict[str, str]) -> Market:
     return dataclasses.replace(market, **changes) if changes else market
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ruled:
+    """The market as it runs, and the revision of its overrides it was read at."""
+
+    market: Market
+    rev: str
+
+
 class MarketSettings:
     def __init__(self, redis: Redis, scripts: Scripts, settings: Settings) -> None:
         self.redis = redis
         self.scripts = scripts
         self.settings = settings
+        self._last: dict[str, Ruled] = {}
+
+    async def current(self, market_id: str) -> Ruled:
+        """The market and its revision, read now (one round trip: one slot)."""
+        k = MarketKeys(market_id)
+        async with self.redis.pipeline(transaction=False) as p:
+            p.hgetall(k.settings)
+            p.get(k.settings_rev)
+            raw, rev = await p.execute()
+        ruled = Ruled(
+            apply(MARKETS[market_id], {str(f): str(v) for f, v in raw.items()}), rev or "0"
+        )
+        self._last[market_id] = ruled
+        return ruled
+
+    async def remembered(self, market_id: str) -> tuple[Ruled, bool]:
+        """The rules this process last read, else read now; and whether they were read
+        now. Only for writes that send ``rev`` to be checked by their script."""
+        last = self._last.get(market_id)
+        if last is not None:
+            return last, False
+        return await self.current(market_id), True
 
     async def overrides(self, market_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(MarketKeys(market_id).settings)

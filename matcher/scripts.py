@@ -45,11 +45,13 @@ Arg = str | int | float
 
 
 class ScriptError(Exception):
-    """A script refused a transition; ``code`` says why (e.g. ``job_full``)."""
+    """A script refused a transition; ``code`` says why (e.g. ``job_full``), ``detail``
+    carries what the script found (e.g. the block that refused a post) as JSON."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, detail: str | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,8 @@ class Result:
 def _decode(raw: Any) -> Result:
     data = json.loads(raw)
     if "err" in data:
-        raise ScriptError(str(data["err"]))
+        detail = data.get("detail")
+        raise ScriptError(str(data["err"]), detail if isinstance(detail, str) else None)
     return Result(data["ok"], bool(data.get("replay", False)), data.get("status"))
 
 
@@ -125,6 +128,9 @@ class Scripts:
         headcount: int,
         skills: Sequence[str],
         response_json: str,
+        employer_id: str,
+        block_subject: str,
+        settings_rev: str = "",
         review: bool = False,
     ) -> Result:
         keys = [
@@ -136,6 +142,10 @@ class Scripts:
             k.stats(day),
             k.idem(request_id),
             k.jobs_review,
+            k.employers,
+            k.blocks,
+            k.blocks_until,
+            k.settings_rev,
             *(k.jobs_by_skill(s) for s in skills),
         ]
         args: list[Arg] = [
@@ -147,6 +157,9 @@ class Scripts:
             headcount,
             response_json,
             "review" if review else "open",
+            employer_id,
+            block_subject,
+            settings_rev,
         ]
         return _decode(await self._call(self._post_job, keys, args))
 
@@ -401,7 +414,8 @@ class Scripts:
         self, k: MarketKeys, *, changes_json: str, now_ms: int, who: str
     ) -> Result:
         args: list[Arg] = [changes_json, now_ms, who]
-        return _decode(await self._call(self._set_market_settings, [k.settings, k.events], args))
+        keys = [k.settings, k.events, k.settings_rev]
+        return _decode(await self._call(self._set_market_settings, keys, args))
 
     async def _call(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         if not self.waitaof:

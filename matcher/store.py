@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from matcher import rollup
-from matcher.blocks import BlockBook, Blocked
+from matcher.blocks import BlockBook, Blocked, subject
 from matcher.clock import TZ, Clock, day_key, iso, to_ms
 from matcher.keys import MarketKeys
 from matcher.market_settings import MarketSettings
@@ -137,10 +137,18 @@ class Store:
     # -- jobs -----------------------------------------------------------------------
 
     async def post_job(
-        self, market: str, spec: JobSpec, *, request_id: str, fingerprint: Any
+        self,
+        market: str,
+        spec: JobSpec,
+        *,
+        request_id: str,
+        fingerprint: Any,
+        settings_rev: str = "",
     ) -> Result:
+        """Store a parsed post. With ``settings_rev`` (the revision of the market's
+        settings ``spec`` was checked under) the script refuses it with
+        ``settings_changed`` when the operators changed the rules since."""
         employer_id = employer_id_for(spec.employer_phone, self.settings.secret)
-        await self._refuse_blocked_employer(market, employer_id)
         now = self.clock.now()
         day = day_key(now)
         job_id = new_id("j")
@@ -165,7 +173,7 @@ class Store:
             "interview_place": spec.interview_place,
             "employer_name": spec.employer_name,
             "employer_phone_masked": mask_phone(spec.employer_phone),
-            "employer_id": employer_id_for(spec.employer_phone, self.settings.secret),
+            "employer_id": employer_id,
             "meals": spec.meals,
             "transport": spec.transport,
             "tools": spec.tools,
@@ -178,35 +186,30 @@ class Store:
             "bookings": {},
         }
         response = job_public(record)
-        result = await self.scripts.post_job(
-            self.keys(market),
-            day=day,
-            request_id=request_id,
-            job_id=job_id,
-            job_json=dumps(record),
-            body_hash=body_hash(fingerprint),
-            now_ms=to_ms(now),
-            headcount=spec.headcount,
-            skills=spec.skills,
-            response_json=dumps(response),
-            review=bool(spec.review),
-        )
+        try:
+            # The script refuses an employer barred for unpaid wages or under an
+            # operator's live block, so the post is one round trip with its WAITAOF.
+            result = await self.scripts.post_job(
+                self.keys(market),
+                day=day,
+                request_id=request_id,
+                job_id=job_id,
+                job_json=dumps(record),
+                body_hash=body_hash(fingerprint),
+                now_ms=to_ms(now),
+                headcount=spec.headcount,
+                skills=spec.skills,
+                response_json=dumps(response),
+                employer_id=employer_id,
+                block_subject=subject("employer", employer_id),
+                settings_rev=settings_rev,
+                review=bool(spec.review),
+            )
+        except ScriptError as exc:
+            if exc.code == "employer_suspended":
+                raise Blocked(exc.code, loads(exc.detail) or {}) from None
+            raise
         return Result(loads(result.value), result.replay)
-
-    async def _refuse_blocked_employer(self, market: str, employer_id: str) -> None:
-        """An employer barred for repeated unpaid wages, or blocked by an operator, may
-        not post. Both looked up in one round trip (the market's keys, one slot)."""
-        async with self.redis.pipeline(transaction=False) as p:
-            p.hget(self.keys(market).employers, employer_id)
-            self.blocks.queue_lookup(p, market, "employer", employer_id)
-            raw_employer, until, raw_block = await p.execute()
-        employer = loads(raw_employer)
-        if employer and employer.get("blocked"):
-            # Repeated unpaid wages: no new posts until an operator lifts the block.
-            raise ScriptError("employer_blocked")
-        block = self.blocks.live_block(until, raw_block)
-        if block is not None:
-            raise Blocked("employer_suspended", block)
 
     async def get_job_record(self, market: str, job_id: str) -> dict[str, Any] | None:
         return loads(await self.redis.hget(self.keys(market).jobs, job_id))

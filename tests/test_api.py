@@ -8,6 +8,7 @@ import pytest
 from builders import at, checkin_body, job_body
 from conftest import Client
 
+from matcher.clock import FixedClock
 from matcher.queue import Matcher
 
 pytestmark = pytest.mark.usefixtures("redis")
@@ -121,6 +122,8 @@ async def test_idempotency_key(client: Client, auth: dict[str, str]) -> None:
     b = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=headers)
     assert a.status_code == b.status_code == 201
     assert a.json() == b.json()
+    assert "Idempotent-Replayed" not in a.headers
+    assert b.headers["Idempotent-Replayed"] == "true"
     jobs = (await client.get("/api/v1/markets/kaili/jobs")).json()
     assert len(jobs) == 1
     c = await client.post("/api/v1/markets/kaili/jobs", json=job_body(headcount=3), headers=headers)
@@ -128,6 +131,29 @@ async def test_idempotency_key(client: Client, auth: dict[str, str]) -> None:
     assert c.json()["error"]["code"] == "idempotency_conflict"
     stats = (await client.get("/api/v1/markets/kaili/stats")).json()
     assert stats["jobs_posted"] == 1
+
+
+async def test_a_replay_outlives_the_rules_that_accepted_it(
+    client: Client, clock: FixedClock, auth: dict[str, str]
+) -> None:
+    # The post is checked against the market's rules before its key is looked up (the
+    # script answers a repeated key); a retry after the rules (here: the hour) changed
+    # still gets the first answer, not a refusal.
+    headers = {**auth, "Idempotency-Key": "post-late"}
+    a = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=headers)
+    assert a.status_code == 201
+    clock.advance(hours=9)  # the job started hours ago
+    fresh = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=auth)
+    assert fresh.status_code == 422
+    b = await client.post("/api/v1/markets/kaili/jobs", json=job_body(), headers=headers)
+    assert b.status_code == 201
+    assert b.headers["Idempotent-Replayed"] == "true"
+    assert b.json() == a.json()
+    other = await client.post(
+        "/api/v1/markets/kaili/jobs", json=job_body(headcount=3), headers=headers
+    )
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_conflict"
 
 
 async def test_idempotent_checkin(client: Client, auth: dict[str, str]) -> None:

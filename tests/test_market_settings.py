@@ -13,6 +13,7 @@ from matcher.market_settings import apply, as_dict
 from matcher.markets import MARKETS
 from matcher.places import default_gazetteer
 from matcher.queue import Matcher
+from matcher.scripts import ScriptError
 from matcher.skills import default_taxonomy
 from matcher.store import Store
 
@@ -111,3 +112,61 @@ async def test_the_api_lists_markets_as_their_operators_named_them(client: Clien
     )
     names = {m["id"]: m["name"] for m in (await client.get("/api/v1/markets")).json()}
     assert names["jianhe"] == "剑河县零工市场" and names["kaili"] == "凯里零工市场"
+
+
+# -- the API's posts: checked under remembered rules, never stale -------------------------
+
+JOBS = "/api/v1/markets/kaili/jobs"
+
+
+async def test_every_change_moves_the_revision_and_current_reads_it(store: Store) -> None:
+    book = store.market_settings
+    assert (await book.current("kaili")).rev == "0"
+    await book.update("kaili", {"desks": 3}, who="op", now_ms=0)
+    await book.update("kaili", {"desks": 8}, who="op", now_ms=1)
+    ruled = await book.current("kaili")
+    assert (ruled.rev, ruled.market.desks) == ("2", 8)
+    assert await book.remembered("kaili") == (ruled, False)
+    assert (await book.remembered("liping"))[1] is True  # never read here: read now
+
+
+async def test_the_post_script_sends_back_a_post_checked_under_old_rules(
+    store: Store, clock: FixedClock
+) -> None:
+    body = job_body()
+    spec = parse_job(
+        body, Context(clock, MARKETS["kaili"], default_taxonomy(), default_gazetteer())
+    )
+    await store.market_settings.update("kaili", {"desks": 3}, who="op", now_ms=0)
+    with pytest.raises(ScriptError) as err:
+        await store.post_job("kaili", spec, request_id="r1", fingerprint=body, settings_rev="0")
+    assert err.value.code == "settings_changed"
+    assert await store.list_jobs("kaili") == []
+    result = await store.post_job(
+        "kaili", spec, request_id="r1", fingerprint=body, settings_rev="1"
+    )
+    assert result.value["status"] == "open"
+
+
+async def test_an_api_post_meets_the_rules_of_the_moment_whoever_changed_them(
+    client: Client, store: Store, auth: dict[str, str]
+) -> None:
+    # ``store`` stands for another web process on the same server: this app's
+    # remembered rules do not hear of its changes, only the post script does.
+    other = store.market_settings
+    assert (await client.post(JOBS, json=job_body(), headers=auth)).status_code == 201
+    cheap = job_body(wage_yuan=150, title="招小工 150 一天")
+    refused = await client.post(JOBS, json=cheap, headers=auth)
+    assert refused.status_code == 422  # Kaili is wage class 1: 156.8 a day
+    assert "wage_yuan" in refused.json()["error"]["fields"]
+    # The floor is lowered elsewhere: refused under the remembered rules, the post is
+    # checked again under the new ones before anyone says no.
+    await other.update("kaili", {"wage_class": 3}, who="op", now_ms=0)
+    assert (await client.post(JOBS, json=cheap, headers=auth)).status_code == 201
+    # Raised again elsewhere: accepted under the remembered rules, the script sends it
+    # back and the new floor refuses it. The very next post meets the new rule.
+    await other.update("kaili", {"wage_class": 1}, who="op", now_ms=0)
+    again = await client.post(JOBS, json=job_body(wage_yuan=150, title="再招"), headers=auth)
+    assert again.status_code == 422
+    assert "wage_yuan" in again.json()["error"]["fields"]
+    assert (await client.get("/api/v1/markets/kaili/stats")).json()["jobs_posted"] == 2
