@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from matcher.clock import TZ, Clock, to_ms
 from matcher.keys import MarketKeys
@@ -101,26 +100,17 @@ class BlockBook:
     async def get(self, market: str, subject_key: str) -> dict[str, Any] | None:
         return loads(await self.redis.hget(MarketKeys(market).blocks, subject_key))
 
-    def queue_lookup(self, p: Pipeline, market: str, kind: Kind, subject_id: str) -> None:
-        """Queue the two reads ``live_block`` decides on, so a caller can send them with
-        its own (one round trip; the market's keys share a slot)."""
+    async def active(self, market: str, kind: Kind, subject_id: str) -> dict[str, Any] | None:
+        """The live block of an employer or worker id, or None (one round trip)."""
         k = MarketKeys(market)
         key = subject(kind, subject_id)
-        p.zscore(k.blocks_until, key)
-        p.hget(k.blocks, key)
-
-    def live_block(self, until: float | None, raw: str | None) -> dict[str, Any] | None:
-        """The block from ``queue_lookup``'s two replies when it is live now, else None."""
+        async with self.redis.pipeline(transaction=False) as p:
+            p.zscore(k.blocks_until, key)
+            p.hget(k.blocks, key)
+            until, raw = await p.execute()
         if until is None or until <= to_ms(self.clock.now()):
             return None
         return loads(raw)
-
-    async def active(self, market: str, kind: Kind, subject_id: str) -> dict[str, Any] | None:
-        """The live block of an employer or worker id, or None."""
-        async with self.redis.pipeline(transaction=False) as p:
-            self.queue_lookup(p, market, kind, subject_id)
-            until, raw = await p.execute()
-        return self.live_block(until, raw)
 
     async def refuse(self, market: str, kind: Kind, subject_id: str) -> None:
         """Raise ``Blocked`` (``employer_suspended`` / ``worker_suspended``) when blocked."""
