@@ -17,7 +17,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -28,6 +27,7 @@ from kiosk.body_limit import BodyLimit
 from kiosk.csrf import CsrfProtect
 from kiosk.device_guard import KioskGuard
 from kiosk.ratelimit import WriteRateLimit
+from kiosk.sessions import PageSession
 from kiosk.state import AppState
 from kiosk.static_assets import VersionedStaticFiles
 from matcher.clock import Clock, clock_from_setting
@@ -203,7 +203,7 @@ def create_app(
         Middleware(BodyLimit),
         Middleware(WriteRateLimit),
         Middleware(
-            SessionMiddleware,
+            PageSession,
             secret_key=settings.secret,
             session_cookie="kz_session",
             same_site="lax",

@@ -19,7 +19,14 @@ _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o/1/l/i: read aloud at 
 
 
 def new_id(prefix: str, n: int = 10) -> str:
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(n))
+    # One draw from the system's randomness, spelled in the alphabet (secrets.choice
+    # per character was n reads of it, on every write).
+    value = secrets.randbelow(len(_ID_ALPHABET) ** n)
+    chars = []
+    for _ in range(n):
+        value, digit = divmod(value, len(_ID_ALPHABET))
+        chars.append(_ID_ALPHABET[digit])
+    return prefix + "".join(chars)
 
 
 def worker_id_for(phone: str, secret: str) -> str:
