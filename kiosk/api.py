@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,19 +19,28 @@ from kiosk.auth import Principal, bearer, lookup
 from kiosk.i18n import message
 from kiosk.openapi import openapi_document
 from kiosk.state import AppState, get_state
-from kiosk.validation import InvalidInput, parse_checkin, parse_job, parse_outcome, parse_review
+from kiosk.validation import (
+    Context,
+    InvalidInput,
+    parse_checkin,
+    parse_job,
+    parse_outcome,
+    parse_review,
+)
 from matcher.blocks import Blocked
 from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
-from matcher.scripts import ScriptError
+from matcher.scripts import Result, ScriptError
+from matcher.specs import CheckinSpec, JobSpec
 
 MAX_BODY = 64 * 1024
 JOB_STATUSES = ("open", "filled", "cancelled", "expired", "closed", "review", "rejected")
 _IDEM_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
 REPLAYED = {"Idempotent-Replayed": "true"}
-# A post checked under remembered rules, then (rules changed) under fresh ones, then once
-# more if they changed again in between.
-_POST_ATTEMPTS = 3
+# A write checked under remembered rules, then (rules changed) under fresh ones, then
+# once more if they changed again in between.
+_RULED_ATTEMPTS = 3
+Spec = TypeVar("Spec", JobSpec, CheckinSpec)
 
 _NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin", "no_ticket"}
 
@@ -190,48 +199,61 @@ async def list_markets(request: Request) -> Response:
     return JSONResponse([(await book.effective(m)).public() for m in MARKETS])
 
 
-async def post_job(request: Request) -> Response:
-    market = _market(request)
-    await _principal(request, market, "post_job")
+async def _write_under_rules(
+    request: Request,
+    market: Market,
+    body: dict[str, Any],
+    parse: Callable[[Any, Context], Spec],
+    write: Callable[[Spec, str, str], Awaitable[Result]],
+) -> Response:
+    """A post or check-in, checked against the market's rules (wage floor, county) as
+    this process last read them. The write's script refuses it when the rules have
+    moved on since (``settings_changed``), and it is checked again under the new ones;
+    a repeated key is answered by the script too. So the common case is one round trip,
+    and the rules are never stale for a write."""
     state = get_state(request)
-    body = await _body(request)
     key = _idempotency_key(request)
     book = state.store.market_settings
-    # Checked against the market's rules (wage floor, county) as this process last read
-    # them; the write refuses a post whose rules have moved on since, and it is checked
-    # again under the new ones. A repeated key is answered by the write itself.
     ruled, fresh = await book.remembered(market.id)
-    for attempt in range(_POST_ATTEMPTS):
+    for attempt in range(_RULED_ATTEMPTS):
         try:
-            spec = parse_job(body, state.context(ruled.market))
+            spec = parse(body, state.context(ruled.market))
         except InvalidInput as exc:
             if not fresh:
                 ruled, fresh = await book.current(market.id), True
                 continue
-            # A post accepted before the operators changed the rules is still
+            # A write accepted before the operators changed the rules is still
             # replayed, not refused by the new ones.
             replay = await _replayed(state, market.id, key, body)
             if replay is not None:
                 return replay
             raise invalid(exc) from None
+        # The last try, under rules read a moment ago, is not sent back again.
+        rev = ruled.rev if attempt < _RULED_ATTEMPTS - 1 else ""
         try:
-            result = await state.store.post_job(
-                market.id,
-                spec,
-                request_id=key or new_id("once:"),
-                fingerprint=body,
-                # The last try, under rules read a moment ago, is not sent back again.
-                settings_rev=ruled.rev if attempt < _POST_ATTEMPTS - 1 else "",
-            )
+            result = await write(spec, key or new_id("once:"), rev)
         except ScriptError as exc:
             if exc.code == "settings_changed":
                 ruled, fresh = await book.current(market.id), True
                 continue
             raise script_error(exc) from None
-        return JSONResponse(
-            result.value, status_code=201, headers=REPLAYED if result.replay else None
-        )
+        headers = REPLAYED if result.replay else None
+        return JSONResponse(result.value, status_code=201, headers=headers)
     raise AssertionError("unreachable: the last attempt is never sent back")
+
+
+async def post_job(request: Request) -> Response:
+    market = _market(request)
+    await _principal(request, market, "post_job")
+    store = get_state(request).store
+    body = await _body(request)
+
+    async def write(spec: JobSpec, request_id: str, rev: str) -> Result:
+        return await store.post_job(
+            market.id, spec, request_id=request_id, fingerprint=body, settings_rev=rev
+        )
+
+    return await _write_under_rules(request, market, body, parse_job, write)
 
 
 async def get_job(request: Request) -> Response:
@@ -326,24 +348,15 @@ async def review_job(request: Request) -> Response:
 async def post_checkin(request: Request) -> Response:
     market = _market(request)
     await _principal(request, market, "check_in")
-    state = get_state(request)
+    store = get_state(request).store
     body = await _body(request)
-    key = _idempotency_key(request)
-    replay = await _replayed(state, market.id, key, body)
-    if replay is not None:
-        return replay
-    try:
-        live = await state.store.market_settings.effective(market.id)
-        spec = parse_checkin(body, state.context(live))
-    except InvalidInput as exc:
-        raise invalid(exc) from None
-    try:
-        result = await state.store.check_in(
-            market.id, spec, request_id=key or new_id("once:"), fingerprint=body
+
+    async def write(spec: CheckinSpec, request_id: str, rev: str) -> Result:
+        return await store.check_in(
+            market.id, spec, request_id=request_id, fingerprint=body, settings_rev=rev
         )
-    except ScriptError as exc:
-        raise script_error(exc) from None
-    return JSONResponse(result.value, status_code=201)
+
+    return await _write_under_rules(request, market, body, parse_checkin, write)
 
 
 async def worker_offers(request: Request) -> Response:

@@ -117,16 +117,28 @@ return cjson.encode({ok = ARGV[7]})
 
 CHECK_IN = r"""
 -- KEYS[1] checkins:{d}  KEYS[2] workers  KEYS[3] queue  KEYS[4] events  KEYS[5] stats:{d}
--- KEYS[6] idem:{request id}  KEYS[7..] idx:workers:{d}:{skill} per skill
+-- KEYS[6] idem:{request id}  KEYS[7] blocks  KEYS[8] blocks:until  KEYS[9] settings:rev
+-- KEYS[10..] idx:workers:{d}:{skill} per skill
 -- ARGV[1] worker id  ARGV[2] check-in JSON (fields the person gave)  ARGV[3] body hash
 -- ARGV[4] now ms  ARGV[5] idem ttl s  ARGV[6] day ttl s  ARGV[7] profile JSON  ARGV[8] day
+-- ARGV[9] the worker's block subject
+-- ARGV[10] revision of the market's settings the check-in was read under ('': unchecked)
+-- A worker under an operator's live block may not check in (decided in the write, like
+-- POST_JOB's employer check).
 local seen = redis.call('GET', KEYS[6])
 if seen then
   local s = cjson.decode(seen)
   if s.hash ~= ARGV[3] then return cjson.encode({err = 'idempotency_conflict'}) end
   return cjson.encode({ok = s.response, replay = true})
 end
+if ARGV[10] ~= '' and (redis.call('GET', KEYS[9]) or '0') ~= ARGV[10] then
+  return cjson.encode({err = 'settings_changed'})
+end
 local now = tonumber(ARGV[4])
+local until_ms = redis.call('ZSCORE', KEYS[8], ARGV[9])
+if until_ms and tonumber(until_ms) > now then
+  return cjson.encode({err = 'worker_suspended', detail = redis.call('HGET', KEYS[7], ARGV[9])})
+end
 local given = cjson.decode(ARGV[2])
 local ck = getj(KEYS[1], ARGV[1])
 local profile = cjson.decode(ARGV[7])
@@ -159,7 +171,7 @@ end
 ck.updated_ms = now
 putj(KEYS[1], ARGV[1], ck)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
-for i = 7, #KEYS do
+for i = 10, #KEYS do
   -- NX keeps the original check-in time: updating skills must not cost waiting time.
   redis.call('ZADD', KEYS[i], 'NX', ck.checked_in_ms, ARGV[1])
   redis.call('EXPIRE', KEYS[i], ARGV[6])

@@ -175,6 +175,8 @@ class Scripts:
         now_ms: int,
         profile_json: str,
         skills: Sequence[str],
+        block_subject: str,
+        settings_rev: str = "",
     ) -> Result:
         keys = [
             k.checkins(day),
@@ -183,6 +185,9 @@ class Scripts:
             k.events,
             k.stats(day),
             k.idem(request_id),
+            k.blocks,
+            k.blocks_until,
+            k.settings_rev,
             *(k.workers_by_skill(day, s) for s in skills),
         ]
         args: list[Arg] = [
@@ -194,6 +199,8 @@ class Scripts:
             DAY_TTL_S,
             profile_json,
             day,
+            block_subject,
+            settings_rev,
         ]
         return _decode(await self._call(self._check_in, keys, args))
 

@@ -206,9 +206,7 @@ class Store:
                 review=bool(spec.review),
             )
         except ScriptError as exc:
-            if exc.code == "employer_suspended":
-                raise Blocked(exc.code, loads(exc.detail) or {}) from None
-            raise
+            raise _with_block(exc) from None
         return Result(loads(result.value), result.replay)
 
     async def get_job_record(self, market: str, job_id: str) -> dict[str, Any] | None:
@@ -418,12 +416,18 @@ class Store:
         return worker_id_for(phone, self.settings.secret)
 
     async def check_in(
-        self, market: str, spec: CheckinSpec, *, request_id: str, fingerprint: Any
+        self,
+        market: str,
+        spec: CheckinSpec,
+        *,
+        request_id: str,
+        fingerprint: Any,
+        settings_rev: str = "",
     ) -> Result:
+        """Store a parsed check-in; ``settings_rev`` as for ``post_job``."""
         now = self.clock.now()
         day = day_key(now)
         wid = self.worker_id(spec.phone)
-        await self.blocks.refuse(market, "worker", wid)
         given = {
             "name": spec.name,
             "phone_masked": mask_phone(spec.phone),
@@ -451,17 +455,22 @@ class Store:
             "priority_groups": " ".join(spec.priority_groups),
             "last_day": day,
         }
-        result = await self.scripts.check_in(
-            self.keys(market),
-            day=day,
-            request_id=request_id,
-            worker_id=wid,
-            checkin_json=dumps(given),
-            body_hash=body_hash(fingerprint),
-            now_ms=to_ms(now),
-            profile_json=dumps(profile),
-            skills=spec.skills,
-        )
+        try:
+            result = await self.scripts.check_in(
+                self.keys(market),
+                day=day,
+                request_id=request_id,
+                worker_id=wid,
+                checkin_json=dumps(given),
+                body_hash=body_hash(fingerprint),
+                now_ms=to_ms(now),
+                profile_json=dumps(profile),
+                skills=spec.skills,
+                block_subject=subject("worker", wid),
+                settings_rev=settings_rev,
+            )
+        except ScriptError as exc:
+            raise _with_block(exc) from None
         return Result(loads(result.value), result.replay)
 
     async def get_checkin_record(
@@ -679,3 +688,10 @@ class Store:
             self.keys(market), day=day_key(now), now_ms=to_ms(now), limit=limit
         )
         return n
+
+
+def _with_block(exc: ScriptError) -> ScriptError:
+    """A script's refusal for an operator's block carries the block (its last day)."""
+    if exc.code in ("employer_suspended", "worker_suspended"):
+        return Blocked(exc.code, loads(exc.detail) or {})
+    return exc

@@ -170,3 +170,33 @@ async def test_an_api_post_meets_the_rules_of_the_moment_whoever_changed_them(
     assert again.status_code == 422
     assert "wage_yuan" in again.json()["error"]["fields"]
     assert (await client.get("/api/v1/markets/kaili/stats")).json()["jobs_posted"] == 2
+
+
+async def test_an_api_check_in_takes_the_county_of_the_moment(
+    client: Client, store: Store, auth: dict[str, str]
+) -> None:
+    # A check-in naming no township is placed in the market's county, as set now.
+    checkins = "/api/v1/markets/kaili/checkins"
+    body = {k: v for k, v in checkin_body(1).items() if k != "township"}
+    assert (await client.post(checkins, json=body, headers=auth)).status_code == 201
+    await store.market_settings.update("kaili", {"county_adcode": "522631"}, who="op", now_ms=0)
+    again = {k: v for k, v in checkin_body(2).items() if k != "township"}
+    r = await client.post(checkins, json=again, headers=auth)
+    assert r.status_code == 201
+    record = await store.get_checkin_record("kaili", r.json()["worker_id"])
+    assert record is not None and record["county_adcode"] == "522631"
+
+
+async def test_the_check_in_script_sends_back_a_check_in_read_under_old_rules(
+    store: Store, clock: FixedClock
+) -> None:
+    body = checkin_body(1)
+    ctx = Context(clock, MARKETS["kaili"], default_taxonomy(), default_gazetteer())
+    spec = parse_checkin(body, ctx)
+    await store.market_settings.update("kaili", {"desks": 3}, who="op", now_ms=0)
+    with pytest.raises(ScriptError) as err:
+        await store.check_in("kaili", spec, request_id="c1", fingerprint=body, settings_rev="0")
+    assert err.value.code == "settings_changed"
+    assert await store.get_checkin_record("kaili", store.worker_id(spec.phone)) is None
+    done = await store.check_in("kaili", spec, request_id="c1", fingerprint=body, settings_rev="1")
+    assert done.value["status"] == "available"
