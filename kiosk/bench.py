@@ -404,6 +404,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 matcher=args.with_matcher,
                 max_phase_s=args.max_phase_s,
                 durable=not args.no_durable,
+                stored_token=args.stored_token,
             )
         )
     raise SystemExit(f"unknown benchmark {args.what}")

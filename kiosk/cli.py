@@ -339,6 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--with-matcher", action="store_true", help="load: matcher in the web process")
     b.add_argument("--max-phase-s", type=float, default=120, help="load: time bound per phase")
     b.add_argument("--no-durable", action="store_true", help="load: KUAIZHAO_DURABLE=false")
+    b.add_argument(
+        "--stored-token",
+        action="store_true",
+        help="load: post with a per-market token kept in the store, not KUAIZHAO_API_TOKEN",
+    )
     b.add_argument("--days", type=int, default=14, help="soak: simulated days")
     b.add_argument("--retention-days", type=int, default=3, help="soak: KUAIZHAO_RETENTION_DAYS")
     b.add_argument("--json", action="store_true", help="(output is always JSON)")

@@ -27,6 +27,8 @@ TINY = LoadConfig(
     kiosk_seconds=1,
     checkins=40,
     pool=8,
+    # The path of a real integration: its token is looked up in the store.
+    stored_token=True,
 )
 
 
@@ -67,6 +69,7 @@ def test_tiny_load_run_reports_every_phase() -> None:
     assert memory["used_memory_after"] > memory["used_memory_before"]
     assert memory["bytes_per_10k_workers"] > 0
     assert report["ratio_to_hello"]["job_posts_per_s"] > 0
+    assert report["auth"].startswith("a per-market integration token")
     assert set(report["targets"]) == {"job_posts_rate_p99_50ms", "kiosk_fragment_p99_50ms"}
     json.dumps(report)  # the CLI prints it as JSON
 
@@ -86,4 +89,4 @@ def test_the_cli_offers_load_and_soak() -> None:
         text=True,
         check=True,
     ).stdout
-    assert "load" in out and "soak" in out and "--kiosks" in out
+    assert "load" in out and "soak" in out and "--kiosks" in out and "--stored-token" in out
