@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from matcher.keys import DAY_TTL_S, IDEM_TTL_S, MarketKeys
 from matcher.lua import (
@@ -437,23 +438,50 @@ class Scripts:
 
     async def _durable(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         # WAITAOF covers the writes of its own connection only, so the script and the
-        # wait travel together in one pipeline (one connection of the pool). On a
-        # cluster the wait is sent to the node that owns the script's slot, and the
-        # cluster pipeline sends each node's commands over one connection.
-        async with self.redis.pipeline(transaction=False) as pipe:
-            # The raw EVALSHA: redis-py's pipeline would first ask SCRIPT EXISTS, a
-            # round trip on every write (and its cluster pipeline refuses evalsha());
-            # a script the server lacks is loaded on NOSCRIPT instead (``_call``).
-            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-            if is_cluster(self.redis):
+        # wait travel together, on one connection of the pool.
+        evalsha = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        if is_cluster(self.redis):
+            # The wait goes to the node that owns the script's slot; the cluster
+            # pipeline sends each node's commands over one connection.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                # The raw EVALSHA: redis-py's cluster pipeline refuses evalsha(), and a
+                # script the server lacks is loaded on NOSCRIPT instead (``_call``).
+                pipe.execute_command(*evalsha)
                 node = node_of(self.redis, keys[0])
                 pipe.execute_command("WAITAOF", 1, 0, 0, target_nodes=node)
-            else:
-                pipe.execute_command("WAITAOF", 1, 0, 0)
-            result, (local, _replicas) = await pipe.execute()
+                result, (local, _replicas) = await pipe.execute()
+        else:
+            result, local = await self._with_wait(evalsha)
         if int(local) < 1:
             raise ScriptError("not_durable")
         return result
+
+    async def _with_wait(self, command: tuple[Arg, ...]) -> tuple[Any, int]:
+        """``command`` then ``WAITAOF 1 0 0`` in one write on one pooled connection, and
+        both replies. This is every acknowledged write, so it skips redis-py's pipeline
+        (its command stack, retry wrapper and per-operation hooks were a tenth of a job
+        post's CPU). Nothing is retried here: a write is retried by its caller, with the
+        same request id."""
+        pool = self.redis.connection_pool
+        # redis-py leaves get_connection unannotated; it returns a Connection.
+        conn: Connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            await conn.send_packed_command(conn.pack_commands([command, ("WAITAOF", 1, 0, 0)]))
+            try:
+                result: Any = await conn.read_response()
+            except ResponseError as exc:
+                # Still read the wait's reply, so the connection stays in step.
+                result = exc
+            local, _replicas = await conn.read_response()
+        except BaseException:
+            # Replies may be half read (an error, a cancelled request): never reuse it.
+            await conn.disconnect()
+            raise
+        finally:
+            await pool.release(conn)
+        if isinstance(result, ResponseError):
+            raise result
+        return result, int(local)
 
     async def load(self) -> None:
         """Load every script on the server (on a cluster: on every primary)."""

@@ -399,3 +399,20 @@ async def test_rollover_closes_a_filled_job_when_nothing_is_open(
     assert await store.roll_day("kaili") == 1
     record = await store.get_job_record("kaili", job["id"])
     assert record is not None and record["status"] == "closed"
+
+
+async def test_a_write_the_server_has_no_script_for_is_sent_again_once(
+    store: Store, clock: FixedClock
+) -> None:
+    # A restart or failover forgets the scripts: the write comes back NOSCRIPT, the script
+    # is loaded, the write sent again and applied once; the connection that carried the
+    # refusal (and the wait behind it) stays in step for whatever uses it next.
+    await post(store, clock, "before")
+    await store.redis.script_flush()
+    job = await post(store, clock, "after")
+    assert await store.redis.ping()
+    for _ in range(5):
+        record = await store.get_job_record("kaili", job["id"])
+        assert record is not None and record["id"] == job["id"]
+    assert len(await store.list_jobs("kaili")) == 2
+    assert (await store.stats("kaili", "2026-11-27"))["jobs_posted"] == 2
