@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -40,16 +42,21 @@ HEARTBEAT_FRESH_MS = 30_000
 
 @dataclass
 class Histogram:
-    counts: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    # Per bucket, not cumulative (one increment per request, on every request); the
+    # exposition adds them up. The last slot is above the largest bound.
+    per_bucket: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
     total: int = 0
     sum: float = 0.0
 
     def observe(self, seconds: float) -> None:
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                self.counts[i] += 1
+        self.per_bucket[bisect_left(BUCKETS, seconds)] += 1
         self.total += 1
         self.sum += seconds
+
+    @property
+    def counts(self) -> list[int]:
+        """Cumulative counts for each bound of ``BUCKETS`` (Prometheus' ``le``)."""
+        return list(accumulate(self.per_bucket[:-1]))
 
 
 class Registry:

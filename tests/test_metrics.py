@@ -10,9 +10,11 @@ from collections import defaultdict
 import httpx
 from builders import checkin_body, job_body
 from conftest import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.app import create_app
-from kiosk.metrics import BUCKETS
+from kiosk.metrics import BUCKETS, Histogram
 from matcher.queue import Matcher
 from matcher.settings import Settings
 
@@ -202,3 +204,17 @@ async def test_metrics_without_a_store_still_answer() -> None:
     series = parse(r.text)
     assert value(series, "kuaizhao_store_up") == 0
     assert value(series, "kuaizhao_process_start_time_seconds") > 0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=20, allow_nan=False), max_size=60))
+def test_histogram_counts_are_the_cumulative_le_counts(observed: list[float]) -> None:
+    h = Histogram()
+    for seconds in observed:
+        h.observe(seconds)
+    # The definition, naively: for each bound, how many observations were at most it.
+    assert h.counts == [sum(1 for s in observed if s <= bound) for bound in BUCKETS]
+    assert h.total == len(observed)
+    for bound in BUCKETS:  # exactly on a bound counts in it
+        edge = Histogram()
+        edge.observe(bound)
+        assert edge.counts == [int(bound <= b) for b in BUCKETS]
