@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.connection import Connection
 from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as LostConnection
 from redis.exceptions import NoScriptError, ResponseError
 
 from matcher.keys import DAY_TTL_S, IDEM_TTL_S, MarketKeys
@@ -41,6 +41,7 @@ from matcher.lua import (
     WITHDRAW_OFFER,
 )
 from matcher.redis_client import is_cluster, node_of
+from matcher.write_lane import WriteLane
 
 Arg = str | int | float
 
@@ -78,6 +79,7 @@ class Scripts:
         # Set by Store.probe(): acknowledge a write only once the server has fsynced it
         # to the AOF (WAITAOF, Redis/Valkey >= 7.2 with appendonly yes).
         self.waitaof = False
+        self._lane = None if is_cluster(redis) else WriteLane(redis.connection_pool)
         self._post_job = _register(redis, POST_JOB)
         self._check_in = _register(redis, CHECK_IN)
         self._create_offers = _register(redis, CREATE_OFFERS)
@@ -440,8 +442,8 @@ class Scripts:
         # WAITAOF covers the writes of its own connection only, so the script and the
         # wait travel together, on one connection of the pool.
         evalsha = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        if is_cluster(self.redis):
-            # The wait goes to the node that owns the script's slot; the cluster
+        if self._lane is None:
+            # A cluster: the wait goes to the node that owns the script's slot; the cluster
             # pipeline sends each node's commands over one connection.
             async with self.redis.pipeline(transaction=False) as pipe:
                 # The raw EVALSHA: redis-py's cluster pipeline refuses evalsha(), and a
@@ -451,37 +453,10 @@ class Scripts:
                 pipe.execute_command("WAITAOF", 1, 0, 0, target_nodes=node)
                 result, (local, _replicas) = await pipe.execute()
         else:
-            result, local = await self._with_wait(evalsha)
+            result, local = await _with_wait(self._lane, evalsha)
         if int(local) < 1:
             raise ScriptError("not_durable")
         return result
-
-    async def _with_wait(self, command: tuple[Arg, ...]) -> tuple[Any, int]:
-        """``command`` then ``WAITAOF 1 0 0`` in one write on one pooled connection, and
-        both replies. This is every acknowledged write, so it skips redis-py's pipeline
-        (its command stack, retry wrapper and per-operation hooks were a tenth of a job
-        post's CPU). Nothing is retried here: a write is retried by its caller, with the
-        same request id."""
-        pool = self.redis.connection_pool
-        # redis-py leaves get_connection unannotated; it returns a Connection.
-        conn: Connection = await pool.get_connection()  # type: ignore[no-untyped-call]
-        try:
-            await conn.send_packed_command(conn.pack_commands([command, ("WAITAOF", 1, 0, 0)]))
-            try:
-                result: Any = await conn.read_response()
-            except ResponseError as exc:
-                # Still read the wait's reply, so the connection stays in step.
-                result = exc
-            local, _replicas = await conn.read_response()
-        except BaseException:
-            # Replies may be half read (an error, a cancelled request): never reuse it.
-            await conn.disconnect()
-            raise
-        finally:
-            await pool.release(conn)
-        if isinstance(result, ResponseError):
-            raise result
-        return result, int(local)
 
     async def load(self) -> None:
         """Load every script on the server (on a cluster: on every primary)."""
@@ -491,3 +466,30 @@ class Scripts:
 
 def _register(redis: Redis, body: str) -> AsyncScript:
     return redis.register_script(PRELUDE + body)
+
+
+async def _with_wait(lane: WriteLane, command: tuple[Arg, ...]) -> tuple[Any, int]:
+    """``command`` then ``WAITAOF 1 0 0`` in one write on one connection of the
+    write lane, and both replies. This is every acknowledged write, so it skips
+    redis-py's pipeline (its command stack, retry wrapper and per-operation hooks)."""
+    try:
+        return await _with_wait_once(lane, command)
+    except LostConnection:
+        # A connection the server dropped while it sat in the lane (a restart, a
+        # failover): the lane connects again. Sent again, the write is applied once:
+        # every script is idempotent on its request id.
+        return await _with_wait_once(lane, command)
+
+
+async def _with_wait_once(lane: WriteLane, command: tuple[Arg, ...]) -> tuple[Any, int]:
+    async with lane.connection() as conn:
+        await conn.send_packed_command(conn.pack_commands([command, ("WAITAOF", 1, 0, 0)]))
+        try:
+            result: Any = await conn.read_response()
+        except ResponseError as exc:
+            # Still read the wait's reply, so the connection stays in step.
+            result = exc
+        local, _replicas = await conn.read_response()
+    if isinstance(result, ResponseError):
+        raise result
+    return result, int(local)
