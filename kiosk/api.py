@@ -28,6 +28,7 @@ from kiosk.validation import (
     parse_review,
 )
 from matcher.blocks import Blocked
+from matcher.market_settings import Ruled
 from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
 from matcher.scripts import Result, ScriptError
@@ -99,10 +100,18 @@ def _market(request: Request) -> Market:
     return market
 
 
-async def _principal(request: Request, market: Market, ability: str) -> Principal:
+async def _principal(
+    request: Request, market: Market, ability: str, under: Ruled | None = None
+) -> Principal:
+    """The request's token may do ``ability`` in ``market``, or 401 / 403. ``under``:
+    the rules the caller's write is checked against; a token already looked up under
+    them needs no read (revoking it moves them on)."""
     token = bearer(request)
     state = get_state(request)
-    principal = await lookup(state.store.redis, token, state.settings.api_token) if token else None
+    known = under.credentials if under is not None else None
+    principal = (
+        await lookup(state.store.redis, token, state.settings.api_token, known) if token else None
+    )
     if principal is None:
         raise ApiError(401, "unauthorized", "err.auth")
     if not principal.may(ability, market.id):
@@ -202,25 +211,29 @@ async def list_markets(request: Request) -> Response:
 async def _write_under_rules(
     request: Request,
     market: Market,
-    body: dict[str, Any],
+    ability: str,
     parse: Callable[[Any, Context], Spec],
-    write: Callable[[Spec, str, str], Awaitable[Result]],
+    write: Callable[[Spec, Any, str, str], Awaitable[Result]],
 ) -> Response:
-    """A post or check-in, checked against the market's rules (wage floor, county) as
-    this process last read them. The write's script refuses it when the rules have
-    moved on since (``settings_changed``), and it is checked again under the new ones;
-    a repeated key is answered by the script too. So the common case is one round trip,
+    """A post or check-in, checked against the market's rules (its settings: wage
+    floor, county; the API tokens that may write to it) as this process last read them.
+    The write's script refuses it when the rules have moved on since (``rules_changed``:
+    settings changed, a token revoked), and it is checked again under the new ones; a
+    repeated key is answered by the script too. So the common case is one round trip,
     and the rules are never stale for a write."""
     state = get_state(request)
-    key = _idempotency_key(request)
     book = state.store.market_settings
     ruled, fresh = await book.remembered(market.id)
+    await _principal(request, market, ability, ruled)
+    body = await _body(request)
+    key = _idempotency_key(request)
     for attempt in range(_RULED_ATTEMPTS):
         try:
             spec = parse(body, state.context(ruled.market))
         except InvalidInput as exc:
             if not fresh:
                 ruled, fresh = await book.current(market.id), True
+                await _principal(request, market, ability, ruled)
                 continue
             # A write accepted before the operators changed the rules is still
             # replayed, not refused by the new ones.
@@ -231,10 +244,11 @@ async def _write_under_rules(
         # The last try, under rules read a moment ago, is not sent back again.
         rev = ruled.rev if attempt < _RULED_ATTEMPTS - 1 else ""
         try:
-            result = await write(spec, key or new_id("once:"), rev)
+            result = await write(spec, body, key or new_id("once:"), rev)
         except ScriptError as exc:
-            if exc.code == "settings_changed":
+            if exc.code == "rules_changed":
                 ruled, fresh = await book.current(market.id), True
+                await _principal(request, market, ability, ruled)
                 continue
             raise script_error(exc) from None
         headers = REPLAYED if result.replay else None
@@ -244,16 +258,14 @@ async def _write_under_rules(
 
 async def post_job(request: Request) -> Response:
     market = _market(request)
-    await _principal(request, market, "post_job")
     store = get_state(request).store
-    body = await _body(request)
 
-    async def write(spec: JobSpec, request_id: str, rev: str) -> Result:
+    async def write(spec: JobSpec, body: Any, request_id: str, rev: str) -> Result:
         return await store.post_job(
-            market.id, spec, request_id=request_id, fingerprint=body, settings_rev=rev
+            market.id, spec, request_id=request_id, fingerprint=body, rules_rev=rev
         )
 
-    return await _write_under_rules(request, market, body, parse_job, write)
+    return await _write_under_rules(request, market, "post_job", parse_job, write)
 
 
 async def get_job(request: Request) -> Response:
@@ -347,16 +359,14 @@ async def review_job(request: Request) -> Response:
 
 async def post_checkin(request: Request) -> Response:
     market = _market(request)
-    await _principal(request, market, "check_in")
     store = get_state(request).store
-    body = await _body(request)
 
-    async def write(spec: CheckinSpec, request_id: str, rev: str) -> Result:
+    async def write(spec: CheckinSpec, body: Any, request_id: str, rev: str) -> Result:
         return await store.check_in(
-            market.id, spec, request_id=request_id, fingerprint=body, settings_rev=rev
+            market.id, spec, request_id=request_id, fingerprint=body, rules_rev=rev
         )
 
-    return await _write_under_rules(request, market, body, parse_checkin, write)
+    return await _write_under_rules(request, market, "check_in", parse_checkin, write)
 
 
 async def worker_offers(request: Request) -> Response:

@@ -12,12 +12,13 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
 
 from redis.asyncio import Redis
 from starlette.requests import Request
 
-from matcher.keys import TOKENS
+from matcher.keys import TOKENS, MarketKeys
+from matcher.markets import MARKETS
 
 Role = Literal["kiosk", "employer", "operator", "integration"]
 ROLES: tuple[Role, ...] = ("kiosk", "employer", "operator", "integration")
@@ -87,18 +88,37 @@ async def revoke_token(redis: Redis, token_id: str) -> TokenInfo | None:
     for digest, raw in (await redis.hgetall(TOKENS)).items():
         if str(digest).startswith(token_id):
             await redis.hdel(TOKENS, digest)
-            return _info(str(digest), raw)
+            info = _info(str(digest), raw)
+            # Then the markets it could write to move on to a new revision of their
+            # rules: a process that remembered the token (``lookup`` with ``known``)
+            # has its next write with it sent back and looks the token up again. In
+            # this order, a lookup that still found it was made under the old revision.
+            markets = list(MARKETS) if info.market == ALL_MARKETS else [info.market]
+            for market in markets:
+                await redis.incr(MarketKeys(market).rules_rev)
+            return info
     return None
 
 
-async def lookup(redis: Redis, token: str, env_token: str | None) -> Principal | None:
+async def lookup(
+    redis: Redis, token: str, env_token: str | None, known: dict[str, Any] | None = None
+) -> Principal | None:
+    """The principal of a token, or None. ``known``: the principals looked up under
+    the revision of a market's rules the caller's write will be checked against
+    (``Ruled.credentials``); a token found there needs no read."""
     if env_token and hmac.compare_digest(token.encode(), env_token.encode()):
         return Principal("integration", ALL_MARKETS)
-    raw = await redis.hget(TOKENS, _digest(token))
+    digest = _digest(token)
+    if known is not None and (found := known.get(digest)) is not None:
+        return cast(Principal, found)
+    raw = await redis.hget(TOKENS, digest)
     if raw is None:
         return None
     data = json.loads(raw)
-    return Principal(data["role"], data["market"])
+    principal = Principal(data["role"], data["market"])
+    if known is not None:
+        known[digest] = principal
+    return principal
 
 
 def bearer(request: Request) -> str | None:

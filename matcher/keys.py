@@ -31,7 +31,7 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:disputes                       | ZSET   | disputes, no-show reasons (operators) |
 | kz:{m}:rollover                       | STRING | last local day closed by the day rollover |
 | kz:{m}:settings                       | HASH   | operators' overrides of MARKETS; kept |
-| kz:{m}:settings:rev                   | STRING | revision of the overrides, +1 on each change |
+| kz:{m}:rev                            | STRING | revision of settings + API tokens (writes) |
 | kz:{m}:blocks                         | HASH   | "e:"/"w:" + id -> block JSON; kept |
 | kz:{m}:blocks:until                   | ZSET   | live blocks' subjects by end ms |
 | kz:{m}:rollup:{d}                     | HASH   | closed day's figures (JSON fields); kept |
@@ -202,10 +202,11 @@ class MarketKeys:
         return f"{self.p}:settings"
 
     @property
-    def settings_rev(self) -> str:
-        """Counted up by every change of ``settings``: a post parsed under a remembered
-        revision is refused by its script when the rules moved on."""
-        return f"{self.p}:settings:rev"
+    def rules_rev(self) -> str:
+        """Counted up by every change of ``settings`` and every revocation of an API
+        token that may write to the market: a post or check-in checked under a
+        remembered revision is refused by its script when the rules moved on."""
+        return f"{self.p}:rev"
 
     @property
     def blocks(self) -> str:

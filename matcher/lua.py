@@ -69,12 +69,13 @@ end
 POST_JOB = r"""
 -- KEYS[1] jobs  KEYS[2] jobs:open  KEYS[3] jobs:day:{d}  KEYS[4] queue  KEYS[5] events
 -- KEYS[6] stats:{d}  KEYS[7] idem:{request id}  KEYS[8] jobs:review  KEYS[9] employers
--- KEYS[10] blocks  KEYS[11] blocks:until  KEYS[12] settings:rev
+-- KEYS[10] blocks  KEYS[11] blocks:until  KEYS[12] rev
 -- KEYS[13..] idx:jobs:{skill} per skill
 -- ARGV[1] job id  ARGV[2] job JSON  ARGV[3] body hash  ARGV[4] now ms  ARGV[5] idem ttl s
 -- ARGV[6] headcount  ARGV[7] response JSON  ARGV[8] 'open' | 'review'
 -- ARGV[9] employer id  ARGV[10] the employer's block subject
--- ARGV[11] revision of the market's settings the post was checked under ('': unchecked)
+-- ARGV[11] revision of the market's rules (settings, tokens) the post was checked under
+-- ('': unchecked)
 -- A post held for review (screening) is stored and counted but offered to nobody until
 -- an operator approves it. An employer barred for unpaid wages, or under an operator's
 -- live block, may not post: decided here, in the write, so a block that lands while a
@@ -86,7 +87,7 @@ if seen then
   return cjson.encode({ok = s.response, replay = true})
 end
 if ARGV[11] ~= '' and (redis.call('GET', KEYS[12]) or '0') ~= ARGV[11] then
-  return cjson.encode({err = 'settings_changed'})
+  return cjson.encode({err = 'rules_changed'})
 end
 local now = tonumber(ARGV[4])
 local employer = getj(KEYS[9], ARGV[9])
@@ -117,12 +118,12 @@ return cjson.encode({ok = ARGV[7]})
 
 CHECK_IN = r"""
 -- KEYS[1] checkins:{d}  KEYS[2] workers  KEYS[3] queue  KEYS[4] events  KEYS[5] stats:{d}
--- KEYS[6] idem:{request id}  KEYS[7] blocks  KEYS[8] blocks:until  KEYS[9] settings:rev
+-- KEYS[6] idem:{request id}  KEYS[7] blocks  KEYS[8] blocks:until  KEYS[9] rev
 -- KEYS[10..] idx:workers:{d}:{skill} per skill
 -- ARGV[1] worker id  ARGV[2] check-in JSON (fields the person gave)  ARGV[3] body hash
 -- ARGV[4] now ms  ARGV[5] idem ttl s  ARGV[6] day ttl s  ARGV[7] profile JSON  ARGV[8] day
 -- ARGV[9] the worker's block subject
--- ARGV[10] revision of the market's settings the check-in was read under ('': unchecked)
+-- ARGV[10] revision of the market's rules the check-in was checked under ('': unchecked)
 -- A worker under an operator's live block may not check in (decided in the write, like
 -- POST_JOB's employer check).
 local seen = redis.call('GET', KEYS[6])
@@ -132,7 +133,7 @@ if seen then
   return cjson.encode({ok = s.response, replay = true})
 end
 if ARGV[10] ~= '' and (redis.call('GET', KEYS[9]) or '0') ~= ARGV[10] then
-  return cjson.encode({err = 'settings_changed'})
+  return cjson.encode({err = 'rules_changed'})
 end
 local now = tonumber(ARGV[4])
 local until_ms = redis.call('ZSCORE', KEYS[8], ARGV[9])
@@ -828,7 +829,7 @@ return cjson.encode({ok = before})
 """
 
 SET_MARKET_SETTINGS = r"""
--- KEYS[1] settings  KEYS[2] events  KEYS[3] settings:rev
+-- KEYS[1] settings  KEYS[2] events  KEYS[3] rev
 -- ARGV[1] JSON object field -> value ('' drops the override)  ARGV[2] now ms  ARGV[3] who
 -- Operators' overrides of a market's built-in settings, changed together; the revision
 -- moves on, so posts parsed under the old rules are sent back (POST_JOB). Returns the

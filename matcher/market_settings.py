@@ -3,11 +3,12 @@ default, and overrides live in Redis (``kz:{m}:settings``), so every web instanc
 matcher reads the same values without a restart.
 
 Values are read on use (one HGETALL): a raised wage floor must refuse the very next
-post, whichever instance takes it. The API's job posts, the hot path, instead check a
-post against the rules this process last read and send that revision with the write;
-the post script refuses it when the revision moved on (``settings_changed``), and the
-post is checked again under the new rules. So the rules are still never stale for a
-post, and a post needs no read of its own.
+post, whichever instance takes it. The API's posts and check-ins, the hot path, instead
+check a write against the rules this process last read (``Ruled``: the settings, and
+the API tokens looked up under them) and send their revision (``kz:{m}:rev``) with the
+write; the script refuses it when the revision moved on (``rules_changed``: a settings
+change, a token revoked), and the write is checked again under the new rules. So the
+rules are never stale for a write, and a write needs no read of its own.
 """
 
 from __future__ import annotations
@@ -58,10 +59,13 @@ def apply(market: Market, overrides: dict[str, str]) -> Market:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Ruled:
-    """The market as it runs, and the revision of its overrides it was read at."""
+    """The market as it runs, the revision of its rules it was read at, and what was
+    looked up under that revision (the API tokens' principals, by digest): valid for
+    as long as the revision is, since revoking a token moves it on."""
 
     market: Market
     rev: str
+    credentials: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
 class MarketSettings:
@@ -76,7 +80,7 @@ class MarketSettings:
         k = MarketKeys(market_id)
         async with self.redis.pipeline(transaction=False) as p:
             p.hgetall(k.settings)
-            p.get(k.settings_rev)
+            p.get(k.rules_rev)
             raw, rev = await p.execute()
         ruled = Ruled(
             apply(MARKETS[market_id], {str(f): str(v) for f, v in raw.items()}), rev or "0"

@@ -133,7 +133,7 @@ class Scripts:
         response_json: str,
         employer_id: str,
         block_subject: str,
-        settings_rev: str = "",
+        rules_rev: str = "",
         review: bool = False,
     ) -> Result:
         keys = [
@@ -148,7 +148,7 @@ class Scripts:
             k.employers,
             k.blocks,
             k.blocks_until,
-            k.settings_rev,
+            k.rules_rev,
             *(k.jobs_by_skill(s) for s in skills),
         ]
         args: list[Arg] = [
@@ -162,7 +162,7 @@ class Scripts:
             "review" if review else "open",
             employer_id,
             block_subject,
-            settings_rev,
+            rules_rev,
         ]
         return _decode(await self._call(self._post_job, keys, args))
 
@@ -179,7 +179,7 @@ class Scripts:
         profile_json: str,
         skills: Sequence[str],
         block_subject: str,
-        settings_rev: str = "",
+        rules_rev: str = "",
     ) -> Result:
         keys = [
             k.checkins(day),
@@ -190,7 +190,7 @@ class Scripts:
             k.idem(request_id),
             k.blocks,
             k.blocks_until,
-            k.settings_rev,
+            k.rules_rev,
             *(k.workers_by_skill(day, s) for s in skills),
         ]
         args: list[Arg] = [
@@ -203,7 +203,7 @@ class Scripts:
             profile_json,
             day,
             block_subject,
-            settings_rev,
+            rules_rev,
         ]
         return _decode(await self._call(self._check_in, keys, args))
 
@@ -424,7 +424,7 @@ class Scripts:
         self, k: MarketKeys, *, changes_json: str, now_ms: int, who: str
     ) -> Result:
         args: list[Arg] = [changes_json, now_ms, who]
-        keys = [k.settings, k.events, k.settings_rev]
+        keys = [k.settings, k.events, k.rules_rev]
         return _decode(await self._call(self._set_market_settings, keys, args))
 
     async def _call(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Arg]) -> Any:

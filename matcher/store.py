@@ -143,11 +143,11 @@ class Store:
         *,
         request_id: str,
         fingerprint: Any,
-        settings_rev: str = "",
+        rules_rev: str = "",
     ) -> Result:
-        """Store a parsed post. With ``settings_rev`` (the revision of the market's
+        """Store a parsed post. With ``rules_rev`` (the revision of the market's
         settings ``spec`` was checked under) the script refuses it with
-        ``settings_changed`` when the operators changed the rules since."""
+        ``rules_changed`` when the operators changed the rules since."""
         employer_id = employer_id_for(spec.employer_phone, self.settings.secret)
         now = self.clock.now()
         day = day_key(now)
@@ -202,7 +202,7 @@ class Store:
                 response_json=dumps(response),
                 employer_id=employer_id,
                 block_subject=subject("employer", employer_id),
-                settings_rev=settings_rev,
+                rules_rev=rules_rev,
                 review=bool(spec.review),
             )
         except ScriptError as exc:
@@ -422,9 +422,9 @@ class Store:
         *,
         request_id: str,
         fingerprint: Any,
-        settings_rev: str = "",
+        rules_rev: str = "",
     ) -> Result:
-        """Store a parsed check-in; ``settings_rev`` as for ``post_job``."""
+        """Store a parsed check-in; ``rules_rev`` as for ``post_job``."""
         now = self.clock.now()
         day = day_key(now)
         wid = self.worker_id(spec.phone)
@@ -467,7 +467,7 @@ class Store:
                 profile_json=dumps(profile),
                 skills=spec.skills,
                 block_subject=subject("worker", wid),
-                settings_rev=settings_rev,
+                rules_rev=rules_rev,
             )
         except ScriptError as exc:
             raise _with_block(exc) from None

@@ -7,8 +7,12 @@ from typing import Any
 import pytest
 from builders import at, checkin_body, job_body
 from conftest import Client
+from redis.asyncio import Redis
 
+from kiosk.auth import ALL_MARKETS, create_token, list_tokens, revoke_token
 from matcher.clock import FixedClock
+from matcher.keys import MarketKeys
+from matcher.markets import MARKETS
 from matcher.queue import Matcher
 
 pytestmark = pytest.mark.usefixtures("redis")
@@ -114,6 +118,41 @@ async def test_decline(client: Client, auth: dict[str, str]) -> None:
     assert r.status_code == 200
     [offer] = (await client.get(f"/api/v1/markets/kaili/workers/{wid}/offers")).json()
     assert offer["status"] == "declined"
+
+
+async def test_a_revoked_token_stops_the_next_write_of_a_process_that_remembered_it(
+    client: Client, redis: Redis
+) -> None:
+    # ``redis`` stands for another process (the admin's page on another instance, the
+    # CLI): this app is not told of the revocation, only the markets' rules move on.
+    token = await create_token(redis, market="kaili", role="integration", created_at="")
+    bearer = {"Authorization": f"Bearer {token}"}
+    jobs = "/api/v1/markets/kaili/jobs"
+    assert (await client.post(jobs, json=job_body(), headers=bearer)).status_code == 201
+    # Remembered with the rules it was looked up under: later writes read nothing for it.
+    ruled, _ = await client.state.store.market_settings.remembered("kaili")
+    assert len(ruled.credentials) == 1
+    assert (await client.post(jobs, json=job_body(title="再招"), headers=bearer)).status_code == 201
+    [info] = await list_tokens(redis)
+    assert await revoke_token(redis, info.id) is not None
+    r = await client.post(jobs, json=job_body(title="又招"), headers=bearer)
+    assert r.status_code == 401
+    r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(1), headers=bearer)
+    assert r.status_code == 401
+    assert len((await client.get(jobs)).json()) == 2
+
+
+async def test_revoking_a_token_for_every_market_moves_every_market_on(redis: Redis) -> None:
+    before = {m: await redis.get(MarketKeys(m).rules_rev) for m in MARKETS}
+    await create_token(redis, market=ALL_MARKETS, role="integration", created_at="")
+    await create_token(redis, market="jianhe", role="kiosk", created_at="")
+    by_market = {t.market: t.id for t in await list_tokens(redis)}
+    await revoke_token(redis, by_market[ALL_MARKETS])
+    after = {m: await redis.get(MarketKeys(m).rules_rev) for m in MARKETS}
+    assert all(int(after[m]) == int(before[m] or 0) + 1 for m in MARKETS)
+    await revoke_token(redis, by_market["jianhe"])
+    assert await redis.get(MarketKeys("jianhe").rules_rev) == str(int(after["jianhe"]) + 1)
+    assert await redis.get(MarketKeys("kaili").rules_rev) == after["kaili"]
 
 
 async def test_idempotency_key(client: Client, auth: dict[str, str]) -> None:

@@ -139,12 +139,10 @@ async def test_the_post_script_sends_back_a_post_checked_under_old_rules(
     )
     await store.market_settings.update("kaili", {"desks": 3}, who="op", now_ms=0)
     with pytest.raises(ScriptError) as err:
-        await store.post_job("kaili", spec, request_id="r1", fingerprint=body, settings_rev="0")
-    assert err.value.code == "settings_changed"
+        await store.post_job("kaili", spec, request_id="r1", fingerprint=body, rules_rev="0")
+    assert err.value.code == "rules_changed"
     assert await store.list_jobs("kaili") == []
-    result = await store.post_job(
-        "kaili", spec, request_id="r1", fingerprint=body, settings_rev="1"
-    )
+    result = await store.post_job("kaili", spec, request_id="r1", fingerprint=body, rules_rev="1")
     assert result.value["status"] == "open"
 
 
@@ -195,8 +193,8 @@ async def test_the_check_in_script_sends_back_a_check_in_read_under_old_rules(
     spec = parse_checkin(body, ctx)
     await store.market_settings.update("kaili", {"desks": 3}, who="op", now_ms=0)
     with pytest.raises(ScriptError) as err:
-        await store.check_in("kaili", spec, request_id="c1", fingerprint=body, settings_rev="0")
-    assert err.value.code == "settings_changed"
+        await store.check_in("kaili", spec, request_id="c1", fingerprint=body, rules_rev="0")
+    assert err.value.code == "rules_changed"
     assert await store.get_checkin_record("kaili", store.worker_id(spec.phone)) is None
-    done = await store.check_in("kaili", spec, request_id="c1", fingerprint=body, settings_rev="1")
+    done = await store.check_in("kaili", spec, request_id="c1", fingerprint=body, rules_rev="1")
     assert done.value["status"] == "available"
