@@ -26,6 +26,13 @@ from matcher.scoring import eligible_pair, score_pair
 log = logging.getLogger(__name__)
 
 CANDIDATES_PER_JOB = 40
+# The pass solves a dense slots x workers assignment. Bounded, so that a flood of posts
+# (an integration posting thousands at once) cannot stall the matcher, and with it a
+# web process it runs in, for seconds: 15,000 open jobs once made a 30,000 x 10,000
+# matrix. Oldest posts first; the others wait for a later pass and are matched greedily
+# meanwhile. A market's day (~150 jobs) is far below it; at the bound the solve takes
+# ~0.1 s.
+MAX_CELLS = 4_000_000
 LOCK_MS = 15_000
 
 
@@ -69,11 +76,19 @@ async def reoptimise(engine: Engine, market: str) -> int:
     cap = store.settings.max_pending_offers
     # Candidates per job, including workers this job already asked.
     cand: dict[int, dict[str, float]] = {}
+    seen: set[str] = set()
+    n_slots = 0
     for i, job in enumerate(jobs):
         facts = job_facts(job, engine.gazetteer)
-        props = pool.propose(facts, now_ms, max_pending=10**6, limit=CANDIDATES_PER_JOB)
-        cand[i] = dict(props)
-    workers = sorted({w for c in cand.values() for w in c})
+        props = dict(pool.propose(facts, now_ms, max_pending=10**6, limit=CANDIDATES_PER_JOB))
+        new = props.keys() - seen
+        if cand and (n_slots + job["remaining"]) * (len(seen) + len(new)) > MAX_CELLS:
+            break
+        cand[i] = props
+        seen |= new
+        n_slots += job["remaining"]
+    jobs = jobs[: len(cand)]
+    workers = sorted(seen)
     if not workers:
         return 0
     slots = [i for i, job in enumerate(jobs) for _ in range(job["remaining"])]
