@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from matcher.clock import day_key, to_ms
+from matcher.clock import day_end, day_key, to_ms
 from matcher.engine import Engine
 from matcher.pool import job_facts, worker_facts
 from matcher.records import loads, strs
@@ -33,6 +34,7 @@ CANDIDATES_PER_JOB = 40
 # meanwhile. A market's day (~150 jobs) is far below it; at the bound the solve takes
 # ~0.1 s.
 MAX_CELLS = 4_000_000
+READ_CHUNK = 50
 LOCK_MS = 15_000
 
 
@@ -62,32 +64,36 @@ async def reoptimise(engine: Engine, market: str) -> int:
     await engine.hold(market, await engine.pool(market), now_ms)
     if not await redis.set(k.batch_lock, "1", nx=True, px=LOCK_MS):
         return 0
-    ids = strs(await redis.zrange(k.jobs_open, 0, -1))
-    if not ids:
-        return 0
-    jobs = [
-        j
-        for r in await redis.hmget(k.jobs, ids)
-        if (j := loads(r)) and j["status"] == "open" and j["day"] == day and j["remaining"] > 0
-    ]
-    if not jobs:
-        return 0
+    # Today's open jobs, oldest first (jobs:open is scored by the post time), read a
+    # chunk at a time: a pass stops reading at its bound, and the event loop (the web
+    # requests beside an in-process matcher) gets a turn between chunks.
+    start_ms = to_ms(day_end(now) - timedelta(days=1))
+    ids = strs(await redis.zrangebyscore(k.jobs_open, start_ms, "+inf"))
     pool = await engine.pool(market)
     cap = store.settings.max_pending_offers
+    jobs: list[dict[str, Any]] = []
     # Candidates per job, including workers this job already asked.
     cand: dict[int, dict[str, float]] = {}
     seen: set[str] = set()
     n_slots = 0
-    for i, job in enumerate(jobs):
-        facts = job_facts(job, engine.gazetteer)
-        props = dict(pool.propose(facts, now_ms, max_pending=10**6, limit=CANDIDATES_PER_JOB))
-        new = props.keys() - seen
-        if cand and (n_slots + job["remaining"]) * (len(seen) + len(new)) > MAX_CELLS:
+    full = False
+    for at in range(0, len(ids), READ_CHUNK):
+        for raw in await redis.hmget(k.jobs, ids[at : at + READ_CHUNK]):
+            job = loads(raw)
+            if not job or job["status"] != "open" or job["day"] != day or job["remaining"] < 1:
+                continue
+            facts = job_facts(job, engine.gazetteer)
+            props = dict(pool.propose(facts, now_ms, max_pending=10**6, limit=CANDIDATES_PER_JOB))
+            new = props.keys() - seen
+            if cand and (n_slots + job["remaining"]) * (len(seen) + len(new)) > MAX_CELLS:
+                full = True
+                break
+            cand[len(jobs)] = props
+            jobs.append(job)
+            seen |= new
+            n_slots += job["remaining"]
+        if full:
             break
-        cand[i] = props
-        seen |= new
-        n_slots += job["remaining"]
-    jobs = jobs[: len(cand)]
     workers = sorted(seen)
     if not workers:
         return 0
