@@ -1,19 +1,19 @@
 """Rate limits on writes: per API token, else per client address.
 
-A fixed one-minute window counted in Redis (INCR + PEXPIRE on one key), so every web
-process of a market shares the count. Reads are never limited: the hall board and
-kiosks poll.
+A fixed one-minute window counted in Redis (one script: INCR, and PEXPIRE on the first),
+so every web process of a market shares the count. Reads are never limited: the hall
+board and kiosks poll.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.i18n import message
+from matcher.clock import to_ms
 from matcher.keys import rate_limit
 
 WINDOW_MS = 60_000
@@ -33,17 +33,15 @@ class WriteRateLimit:
             return
         limit = state.settings.write_limit_per_min
         who = _who(scope)
-        window = int(time.time() * 1000) // WINDOW_MS
+        # The service clock (injected in tests), so a test never straddles a window.
+        now_ms = to_ms(state.clock.now())
+        window = now_ms // WINDOW_MS
         key = rate_limit(who, window)
-        redis = state.store.redis
-        async with redis.pipeline(transaction=True) as p:
-            p.incr(key)
-            p.pexpire(key, WINDOW_MS * 2)
-            count, _ = await p.execute()
-        if int(count) <= limit:
+        count = await state.store.scripts.count_write(key, ttl_ms=WINDOW_MS * 2)
+        if count <= limit:
             await self.app(scope, receive, send)
             return
-        retry = max(1, (WINDOW_MS - int(time.time() * 1000) % WINDOW_MS) // 1000)
+        retry = max(1, (WINDOW_MS - now_ms % WINDOW_MS) // 1000)
         body = json.dumps(
             {"error": {"code": "rate_limited", "message": message("err.rate_limited")}},
             ensure_ascii=False,

@@ -721,6 +721,16 @@ if emp_id ~= '' then putj(KEYS[2], emp_id, emp) end
 return cjson.encode({ok = cjson.encode(t)})
 """
 
+COUNT_WRITE = r"""
+-- KEYS[1] rl:{who}:{window}
+-- ARGV[1] ttl ms
+-- One more write in a rate-limit window (one command, where MULTI/INCR/PEXPIRE/EXEC was
+-- four); the counter outlives its window once. Returns the count so far.
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
 REMEMBER_RESPONSE = r"""
 -- KEYS[1] idem:{request id}
 -- ARGV[1] body hash  ARGV[2] response JSON  ARGV[3] ttl s  ARGV[4] status code

@@ -25,6 +25,7 @@ from matcher.lua import (
     AFTER_WORK,
     CHECK_IN,
     CLOSE_JOB,
+    COUNT_WRITE,
     CREATE_OFFERS,
     DECLINE_OFFER,
     EDIT_HELD_JOB,
@@ -111,11 +112,14 @@ class Scripts:
         self._set_block = _register(redis, SET_BLOCK)
         self._lift_block = _register(redis, LIFT_BLOCK)
         self._set_market_settings = _register(redis, SET_MARKET_SETTINGS)
+        self._count_write = _register(redis, COUNT_WRITE)
         self._all += [
             self._edit_held_job,
+            self._settle_arrears,
             self._set_block,
             self._lift_block,
             self._set_market_settings,
+            self._count_write,
         ]
 
     async def post_job(
@@ -379,6 +383,11 @@ class Scripts:
         ]
         args: list[Arg] = [ref, what, report_json, now_ms, arrears_id, block_at]
         return _decode(await self._call(self._after_work, keys, args))
+
+    async def count_write(self, key: str, *, ttl_ms: int) -> int:
+        """Count one write in a rate-limit window. Not acknowledged after WAITAOF: a
+        count lost in a crash only lets a few more writes through."""
+        return int(await self._count_write(keys=[key], args=[ttl_ms]))
 
     async def remember_response(
         self, k: MarketKeys, *, request_id: str, body_hash: str, response_json: str, status: int

@@ -422,7 +422,9 @@ async def test_health(client: Client) -> None:
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-async def test_writes_are_rate_limited(client: Client, auth: dict[str, str]) -> None:
+async def test_writes_are_rate_limited(
+    client: Client, clock: FixedClock, auth: dict[str, str]
+) -> None:
     from dataclasses import replace
 
     client.state.settings = replace(client.state.settings, write_limit_per_min=3)
@@ -436,5 +438,14 @@ async def test_writes_are_rate_limited(client: Client, auth: dict[str, str]) -> 
     r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(9), headers=auth)
     assert int(r.headers["retry-after"]) >= 1
     assert "稍等" in r.json()["error"]["message"]
+    # One counter for the token in this window, gone with the window after next.
+    redis = client.state.store.redis
+    [counter] = [k async for k in redis.scan_iter(match="kz:rl:t:*")]
+    assert await redis.get(counter) == "6"
+    assert 0 < await redis.pttl(counter) <= 120_000
+    # The window is the service clock's minute: the next one starts afresh.
+    clock.advance(minutes=1)
+    r = await client.post("/api/v1/markets/kaili/checkins", json=checkin_body(10), headers=auth)
+    assert r.status_code == 201
     # Reads are never limited: boards and kiosks poll.
     assert (await client.get("/api/v1/markets/kaili/stats")).status_code == 200
