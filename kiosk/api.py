@@ -64,6 +64,17 @@ def error_body(code: str, text: str, fields: dict[str, str] | None = None) -> di
     return {"error": err}
 
 
+def error_response(status: int, code: str, headers: dict[str, str] | None = None) -> Response:
+    """An API error answered by a middleware, before any view: the code and its message
+    in both languages (``err.<code>``)."""
+    return JSONResponse(
+        error_body(code, message(f"err.{code}")),
+        status_code=status,
+        headers=headers,
+        media_type="application/json; charset=utf-8",
+    )
+
+
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)

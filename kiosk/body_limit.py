@@ -4,9 +4,10 @@ cut off where it crosses the line)."""
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kiosk.api import error_response
+from kiosk.csrf import SAFE_METHODS
 
 MAX_BODY = 64 * 1024
 
@@ -21,12 +22,12 @@ class BodyLimit:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length" and (not value.isdigit() or int(value) > self.max_body):
-                await _refuse(send)
+                await error_response(413, "too_large")(scope, receive, send)
                 return
         seen = 0
         started = False
@@ -50,23 +51,4 @@ class BodyLimit:
             await self.app(scope, counted, watched_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send)
-
-
-async def _refuse(send: Send) -> None:
-    from kiosk.i18n import message
-
-    body = json.dumps(
-        {"error": {"code": "too_large", "message": message("err.too_large")}}, ensure_ascii=False
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+                await error_response(413, "too_large")(scope, receive, send)

@@ -8,11 +8,11 @@ board and kiosks poll.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk.i18n import message
+from kiosk.api import error_response
+from kiosk.csrf import SAFE_METHODS
 from matcher.clock import to_ms
 from matcher.keys import rate_limit
 
@@ -24,7 +24,7 @@ class WriteRateLimit:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         state = getattr(scope["app"].state, "kz", None)
@@ -42,22 +42,8 @@ class WriteRateLimit:
             await self.app(scope, receive, send)
             return
         retry = max(1, (WINDOW_MS - now_ms % WINDOW_MS) // 1000)
-        body = json.dumps(
-            {"error": {"code": "rate_limited", "message": message("err.rate_limited")}},
-            ensure_ascii=False,
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"retry-after", str(retry).encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        refusal = error_response(429, "rate_limited", {"Retry-After": str(retry)})
+        await refusal(scope, receive, send)
 
 
 def _who(scope: Scope) -> str:
