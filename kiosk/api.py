@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,6 +42,16 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 # once more if they changed again in between.
 _RULED_ATTEMPTS = 3
 Spec = TypeVar("Spec", JobSpec, CheckinSpec)
+SpecIn = TypeVar("SpecIn", JobSpec, CheckinSpec, contravariant=True)
+
+
+class RuledWrite(Protocol[SpecIn]):
+    """``Store.post_job`` / ``Store.check_in``: a parsed write and the rules' revision."""
+
+    async def __call__(
+        self, market: str, spec: SpecIn, *, request_id: str, fingerprint: Any, rules_rev: str = ""
+    ) -> Result: ...
+
 
 _NOT_FOUND = {"no_job", "no_offer", "no_booking", "no_checkin", "no_ticket"}
 
@@ -224,7 +234,7 @@ async def _write_under_rules(
     market: Market,
     ability: str,
     parse: Callable[[Any, Context], Spec],
-    write: Callable[[Spec, Any, str, str], Awaitable[Result]],
+    write: RuledWrite[Spec],
 ) -> Response:
     """A post or check-in, checked against the market's rules (its settings: wage
     floor, county; the API tokens that may write to it) as this process last read them.
@@ -255,7 +265,9 @@ async def _write_under_rules(
         # The last try, under rules read a moment ago, is not sent back again.
         rev = ruled.rev if attempt < _RULED_ATTEMPTS - 1 else ""
         try:
-            result = await write(spec, body, key or new_id("once:"), rev)
+            result = await write(
+                market.id, spec, request_id=key or new_id("once:"), fingerprint=body, rules_rev=rev
+            )
         except ScriptError as exc:
             if exc.code == "rules_changed":
                 ruled, fresh = await book.current(market.id), True
@@ -268,15 +280,10 @@ async def _write_under_rules(
 
 
 async def post_job(request: Request) -> Response:
-    market = _market(request)
     store = get_state(request).store
-
-    async def write(spec: JobSpec, body: Any, request_id: str, rev: str) -> Result:
-        return await store.post_job(
-            market.id, spec, request_id=request_id, fingerprint=body, rules_rev=rev
-        )
-
-    return await _write_under_rules(request, market, "post_job", parse_job, write)
+    return await _write_under_rules(
+        request, _market(request), "post_job", parse_job, store.post_job
+    )
 
 
 async def get_job(request: Request) -> Response:
@@ -369,15 +376,10 @@ async def review_job(request: Request) -> Response:
 
 
 async def post_checkin(request: Request) -> Response:
-    market = _market(request)
     store = get_state(request).store
-
-    async def write(spec: CheckinSpec, body: Any, request_id: str, rev: str) -> Result:
-        return await store.check_in(
-            market.id, spec, request_id=request_id, fingerprint=body, rules_rev=rev
-        )
-
-    return await _write_under_rules(request, market, "check_in", parse_checkin, write)
+    return await _write_under_rules(
+        request, _market(request), "check_in", parse_checkin, store.check_in
+    )
 
 
 async def worker_offers(request: Request) -> Response:
