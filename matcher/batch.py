@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from matcher.clock import day_end, day_key, to_ms
+from matcher.clock import day_key, day_start, to_ms
 from matcher.engine import Engine
 from matcher.pool import job_facts, worker_facts
 from matcher.records import loads, strs
@@ -61,15 +60,14 @@ async def reoptimise(engine: Engine, market: str) -> int:
     now = store.clock.now()
     day, now_ms = day_key(now), to_ms(now)
     # Every matcher keeps its own hold values fresh here, off the path of a new post.
-    await engine.hold(market, await engine.pool(market), now_ms)
+    pool = await engine.pool(market)
+    await engine.hold(market, pool, now_ms)
     if not await redis.set(k.batch_lock, "1", nx=True, px=LOCK_MS):
         return 0
     # Today's open jobs, oldest first (jobs:open is scored by the post time), read a
     # chunk at a time: a pass stops reading at its bound, and the event loop (the web
     # requests beside an in-process matcher) gets a turn between chunks.
-    start_ms = to_ms(day_end(now) - timedelta(days=1))
-    ids = strs(await redis.zrangebyscore(k.jobs_open, start_ms, "+inf"))
-    pool = await engine.pool(market)
+    ids = strs(await redis.zrangebyscore(k.jobs_open, to_ms(day_start(now)), "+inf"))
     cap = store.settings.max_pending_offers
     jobs: list[dict[str, Any]] = []
     # Candidates per job, including workers this job already asked.

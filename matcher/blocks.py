@@ -112,12 +112,6 @@ class BlockBook:
             return None
         return loads(raw)
 
-    async def refuse(self, market: str, kind: Kind, subject_id: str) -> None:
-        """Raise ``Blocked`` (``employer_suspended`` / ``worker_suspended``) when blocked."""
-        block = await self.active(market, kind, subject_id)
-        if block is not None:
-            raise Blocked(f"{kind}_suspended", block)
-
     async def live(self, market: str) -> list[dict[str, Any]]:
         """Every live block, the one ending soonest first."""
         k = MarketKeys(market)

@@ -69,6 +69,11 @@ def day_key(at: datetime) -> str:
     return local_day(at).isoformat()
 
 
+def day_start(at: datetime) -> datetime:
+    """The first instant of the local day."""
+    return datetime.combine(local_day(at), time(0, 0), tzinfo=TZ)
+
+
 def day_end(at: datetime) -> datetime:
     """The first instant of the next local day."""
     d = local_day(at) + timedelta(days=1)

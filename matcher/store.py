@@ -17,7 +17,7 @@ from redis.exceptions import ResponseError
 
 from matcher import rollup
 from matcher.blocks import BlockBook, Blocked, subject
-from matcher.clock import TZ, Clock, day_end, day_key, iso, to_ms
+from matcher.clock import TZ, Clock, day_key, day_start, iso, to_ms
 from matcher.keys import MarketKeys
 from matcher.market_settings import MarketSettings
 from matcher.markets import MARKETS, Market
@@ -577,7 +577,7 @@ class Store:
         today = day_key(now)
         # Only jobs posted before today can be an earlier day's (jobs:open is scored by
         # the post time): the tick reads none of today's, however many are open.
-        today_ms = to_ms(day_end(now) - timedelta(days=1))
+        today_ms = to_ms(day_start(now))
         ids = strs(await self.redis.zrangebyscore(k.jobs_open, "-inf", f"({today_ms}"))
         closed = 0
         if ids:

@@ -342,12 +342,14 @@ async def test_refuses_an_evicting_server(store: Store) -> None:
 
 
 def test_clock_helpers() -> None:
-    from matcher.clock import day_end, day_key
+    from matcher.clock import day_end, day_key, day_start
 
     c = FixedClock(__import__("conftest").MORNING)
     c.set(c.now().replace(hour=23, minute=59))
     assert day_key(c.now()) == "2026-11-27"
     assert day_end(c.now()) - c.now() == timedelta(minutes=1)
+    assert day_end(c.now()) - day_start(c.now()) == timedelta(days=1)
+    assert day_start(c.now()).isoformat() == "2026-11-27T00:00:00+08:00"
 
 
 async def test_retention_trims_old_events_and_offers(
