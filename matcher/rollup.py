@@ -88,8 +88,9 @@ async def compute(store: Store, market: str, day: str) -> DayFigures:
         p.hgetall(k.checkins(day))
         p.lrange(k.minutes_to_fill(day), 0, -1)
         p.lrange(k.minutes_to_booking(day), 0, -1)
-        job_ids, raw_checkins, ttf, ttb = await p.execute()
-    totals = await store.stats(market, day)
+        p.hgetall(k.stats(day))
+        job_ids, raw_checkins, ttf, ttb, raw_stats = await p.execute()
+    totals = counters(market, day, raw_stats, ttf, ttb)
     job_ids = strs(job_ids)
     jobs = [j for raw in (await r.hmget(k.jobs, job_ids) if job_ids else []) if (j := loads(raw))]
     checkins = [c for raw in raw_checkins.values() if (c := loads(raw))]
@@ -235,11 +236,7 @@ def days_between(start: str, end: str) -> list[str]:
 
 def nothing(market: str, day: str) -> DayFigures:
     """The figures of a day on which nothing happened (no counter was ever written)."""
-    from matcher.store import STATS_COUNTERS
-
-    totals: dict[str, Any] = {"date": day, "market": market}
-    totals.update({name: 0 for name in STATS_COUNTERS})
-    totals.update(fill_rate=0.0, median_minutes_to_fill=None, median_minutes_to_first_booking=None)
+    totals = counters(market, day, {}, [], [])
     groups = {g: dict.fromkeys(GROUP_FIGURES, 0) for g in (*PRIORITY_GROUPS, NO_GROUP)}
     return DayFigures(day=day, market=market, totals=totals, groups=groups)
 

@@ -8,7 +8,6 @@ records, turns their refusals into ``ScriptError`` codes, and waits for durabili
 from __future__ import annotations
 
 import logging
-import statistics
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -557,13 +556,7 @@ class Store:
             p.lrange(k.minutes_to_fill(day), 0, -1)
             p.lrange(k.minutes_to_booking(day), 0, -1)
             raw, ttf, ttb = await p.execute()
-        counts = {name: int(raw.get(name, 0)) for name in STATS_COUNTERS}
-        headcount = counts["headcount_posted"]
-        out: dict[str, Any] = {"date": day, "market": market, **counts}
-        out["fill_rate"] = round(counts["hired"] / headcount, 4) if headcount else 0.0
-        out["median_minutes_to_fill"] = statistics.median(map(int, ttf)) if ttf else None
-        out["median_minutes_to_first_booking"] = statistics.median(map(int, ttb)) if ttb else None
-        return out
+        return rollup.counters(market, day, raw, ttf, ttb)
 
     # -- day boundary -------------------------------------------------------------------
 
