@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import socket
 import statistics
 import tempfile
 import time
@@ -25,21 +24,12 @@ import httpx
 import uvicorn
 
 from kiosk.app import create_app
+from kiosk.loadgen import free_port
+from kiosk.loadphases import percentile
 from matcher.clock import TZ, ShiftedClock, SystemClock, day_end, iso
 from matcher.settings import Settings
 
 TOKEN = "bench-token"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _latency(posts: int, crowd: int) -> dict[str, Any]:
@@ -48,7 +38,7 @@ async def _latency(posts: int, crowd: int) -> dict[str, Any]:
         # A market morning whatever the hour: latency must not depend on the clock.
         clock = ShiftedClock(datetime.combine(SystemClock().now().date(), time_of_day(9), TZ))
         app = create_app(settings, clock=clock, matcher_tick_s=1.0)
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         )
@@ -124,8 +114,8 @@ async def _latency(posts: int, crowd: int) -> dict[str, Any]:
         "posts": posts,
         "checked_in_workers": crowd or posts,
         "median_ms": round(statistics.median(samples), 2),
-        "p90_ms": round(_pct(samples, 0.90), 2),
-        "p99_ms": round(_pct(samples, 0.99), 2),
+        "p90_ms": round(percentile(samples, 0.90), 2),
+        "p99_ms": round(percentile(samples, 0.99), 2),
         "max_ms": round(max(samples), 2),
         "store": "embedded valkey, AOF appendfsync always, WAITAOF acknowledgement",
         "path": "HTTP POST /jobs -> queue -> matcher -> offer -> HTTP GET "
@@ -252,7 +242,7 @@ def _match(sizes: list[int], jobs: int = 300) -> dict[str, Any]:
             {
                 "workers": n,
                 "p50_ms": round(engine_median, 3),
-                "p99_ms": round(_pct(samples, 0.99), 3),
+                "p99_ms": round(percentile(samples, 0.99), 3),
                 "max_ms": round(max(samples), 3),
                 "max_candidates": max(candidates),
                 "rapidfuzz_cdist_median_ms": round(statistics.median(cd), 3),

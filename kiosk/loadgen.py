@@ -43,6 +43,7 @@ from starlette.routing import Route
 from kiosk.auth import create_token
 from kiosk.loadclient import LoadClient, LoadError, Reply
 from kiosk.loadphases import Sample, Send, closed_loop, open_loop, paced_kiosks
+from matcher.keys import MarketKeys
 
 TOKEN = "load-token"
 MARKET = "kaili"
@@ -60,7 +61,7 @@ def hello_app() -> Starlette:
     return Starlette(routes=[Route("/", _hello)])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -73,7 +74,7 @@ class Server:
     """A uvicorn process on a free loopback port, stopped with SIGTERM."""
 
     def __init__(self, factory: str, env: dict[str, str], cwd: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = cwd / f"uvicorn-{self.port}.log"
         args = [
@@ -329,7 +330,7 @@ async def _phases(
     before = await used_memory(redis)
     checkins = await closed(http, "checkins", checker("ck", 0), cfg.checkins)
     after = await used_memory(redis)
-    stored = int(await redis.hlen(f"kz:{{{MARKET}}}:checkins:2026-11-27"))
+    stored = int(await redis.hlen(MarketKeys(MARKET).checkins(MORNING[:10])))
     per_10k = (after - before) * 10_000 / stored if stored else 0
 
     out: dict[str, Any] = {

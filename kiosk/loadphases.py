@@ -19,7 +19,7 @@ from typing import Any
 from kiosk.loadclient import LoadClient, LoadError, Reply
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
@@ -47,8 +47,8 @@ class Sample:
             "seconds": round(self.elapsed_s, 2),
             "per_s": round(len(lat) / self.elapsed_s, 1) if self.elapsed_s else 0.0,
             "p50_ms": round(statistics.median(lat), 2) if lat else None,
-            "p90_ms": round(_pct(lat, 0.90), 2),
-            "p99_ms": round(_pct(lat, 0.99), 2),
+            "p90_ms": round(percentile(lat, 0.90), 2),
+            "p99_ms": round(percentile(lat, 0.99), 2),
             "max_ms": round(max(lat), 2) if lat else None,
         }
 
@@ -75,12 +75,7 @@ async def closed_loop(
         for i in counter:
             if time.perf_counter() > stop_at:
                 return
-            t0 = time.perf_counter()
-            try:
-                r = await send(http, i)
-                sample.record(t0, r.status)
-            except LoadError as exc:
-                sample.record(t0, type(exc).__name__)
+            await _timed(sample, http, send, i, time.perf_counter())
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
@@ -99,11 +94,7 @@ async def open_loop(
 
     async def one(i: int, due: float) -> None:
         async with gate:
-            try:
-                r = await send(http, i)
-                sample.record(due, r.status)
-            except LoadError as exc:
-                sample.record(due, type(exc).__name__)
+            await _timed(sample, http, send, i, due)
 
     t0 = time.perf_counter()
     total = int(rate * seconds)
@@ -136,13 +127,19 @@ async def paced_kiosks(
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            try:
-                r = await send(http, k)
-                sample.record(due, r.status)
-            except LoadError as exc:
-                sample.record(due, type(exc).__name__)
+            await _timed(sample, http, send, k, due)
             due += poll_s
 
     await asyncio.gather(*(kiosk(k) for k in range(kiosks)))
     sample.elapsed_s = time.perf_counter() - t0
     return sample
+
+
+async def _timed(sample: Sample, http: LoadClient, send: Send, i: int, since: float) -> None:
+    """Send request ``i`` and record its latency from ``since`` (when it was due), or
+    the kind of failure."""
+    try:
+        r = await send(http, i)
+        sample.record(since, r.status)
+    except LoadError as exc:
+        sample.record(since, type(exc).__name__)

@@ -26,7 +26,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from matcher.clock import FixedClock, to_ms
-from matcher.keys import QUEUE_GROUP
+from matcher.keys import QUEUE_GROUP, MarketKeys
 from matcher.scripts import ScriptError
 
 MARKET = "kaili"
@@ -92,8 +92,8 @@ async def measure(redis: Redis, day: int, sim_day: str, expired: int) -> dict[st
     for n, key in enumerate(keys):
         ttl, size = int(replies[2 * n]), int(replies[2 * n + 1] or 0)
         by_kind[_kind(key, ttl)] += size
-    prefix = f"kz:{{{MARKET}}}"
-    pending = await redis.xpending(f"{prefix}:q", QUEUE_GROUP)
+    k = MarketKeys(MARKET)
+    pending = await redis.xpending(k.queue, QUEUE_GROUP)
     return {
         "day": day,
         "date": sim_day,
@@ -102,13 +102,13 @@ async def measure(redis: Redis, day: int, sim_day: str, expired: int) -> dict[st
         "keys": len(keys),
         "expired_by_simulation": expired,
         "bytes_by_kind": by_kind,
-        "events_len": int(await redis.xlen(f"{prefix}:events")),
-        "queue_len": int(await redis.xlen(f"{prefix}:q")),
-        "dead_len": int(await redis.xlen(f"{prefix}:q:dead")),
+        "events_len": int(await redis.xlen(k.events)),
+        "queue_len": int(await redis.xlen(k.queue)),
+        "dead_len": int(await redis.xlen(k.dead)),
         "pending_entries": int(pending.get("pending", 0)),
-        "offers": int(await redis.hlen(f"{prefix}:offers")),
-        "jobs": int(await redis.hlen(f"{prefix}:jobs")),
-        "tickets": int(await redis.hlen(f"{prefix}:tickets")),
+        "offers": int(await redis.hlen(k.offers)),
+        "jobs": int(await redis.hlen(k.jobs)),
+        "tickets": int(await redis.hlen(k.tickets)),
     }
 
 
