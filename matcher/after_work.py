@@ -9,10 +9,10 @@ reads and decides what is due.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from matcher.clock import day_key
+from matcher.clock import day_key, local_day
 from matcher.records import loads, ticket_public
 from matcher.scoring import counted_no_shows
 from matcher.store import Store
@@ -41,36 +41,53 @@ def question_for(ticket: dict[str, Any], now: datetime) -> Question | None:
     if status == "no_show" and not ticket.get("worker_answer"):
         return Question("noshow", ticket)
     if status == "booked" and not ticket.get("worker_answer") and not ticket.get("worker_said"):
-        due = str(ticket.get("day", "")) < day_key(now)
-        interview_at = ticket.get("interview_at")
-        if not due and isinstance(interview_at, str):
-            try:
-                due = datetime.fromisoformat(interview_at) + UNMARKED_AFTER <= now
-            except ValueError:
-                due = False
-        return Question("unmarked", ticket) if due else None
-    if status == "hired" and not ticket.get("pay"):
-        ended = str(ticket.get("day", "")) < day_key(now)
-        end_at = ticket.get("end_at")
-        if not ended and isinstance(end_at, str):
-            try:
-                ended = datetime.fromisoformat(end_at) <= now
-            except ValueError:
-                ended = False
-        if ended:
-            return Question("pay", ticket)
+        return (
+            Question("unmarked", ticket)
+            if _past(ticket, "interview_at", now, UNMARKED_AFTER)
+            else None
+        )
+    if status == "hired" and not ticket.get("pay") and _past(ticket, "end_at", now):
+        return Question("pay", ticket)
     return None
+
+
+def _past(
+    ticket: dict[str, Any], field: str, now: datetime, after: timedelta = timedelta(0)
+) -> bool:
+    """A ticket of an earlier day, or today's once its ``field`` (an ISO time) and
+    ``after`` have passed."""
+    if str(ticket.get("day", "")) < day_key(now):
+        return True
+    at = ticket.get(field)
+    if not isinstance(at, str):
+        return False
+    try:
+        return datetime.fromisoformat(at) + after <= now
+    except ValueError:
+        return False
 
 
 async def questions_for(store: Store, market: str, worker_id: str) -> list[Question]:
     """A returning worker's open questions, oldest first (the profile lists the tickets
     that still wait for them; the ticket itself says whether it is due)."""
-    profile = await store.get_profile(market, worker_id)
-    refs = list(dict.fromkeys(await _booked_refs(store, market, worker_id)))
-    refs += [r for r in str((profile or {}).get("after_work", "")).split() if r not in refs]
+    k = store.keys(market)
+    today = local_day(store.clock.now())
+    days = [(today - timedelta(days=n)).isoformat() for n in range(UNMARKED_DAYS, -1, -1)]
+    # Bookings of the last days, oldest first, read from that day's check-in (kept for a
+    # week): a booking the employer never marked is in no after-work list. With them,
+    # the profile: one round trip.
+    async with store.redis.pipeline(transaction=False) as p:
+        for day in days:
+            p.hget(k.checkins(day), worker_id)
+        p.hget(k.workers, worker_id)
+        *checkins, raw_profile = await p.execute()
+    booked = [str(ck["booking"]) for r in checkins if (ck := loads(r)) and ck.get("booking")]
+    refs = list(dict.fromkeys(booked))
+    profile = loads(raw_profile) or {}
+    refs += [r for r in str(profile.get("after_work", "")).split() if r not in refs]
     if not refs:
         return []
-    raw = await store.redis.hmget(store.keys(market).tickets, refs)
+    raw = await store.redis.hmget(k.tickets, refs)
     now = store.clock.now()
     out = []
     for r in raw:
@@ -81,19 +98,6 @@ async def questions_for(store: Store, market: str, worker_id: str) -> list[Quest
         if q is not None:
             out.append(q)
     return out
-
-
-async def _booked_refs(store: Store, market: str, worker_id: str) -> list[str]:
-    """Bookings of the last days, oldest first, read from that day's check-in (kept for
-    a week): a booking the employer never marked is in no after-work list."""
-    k = store.keys(market)
-    today = date.fromisoformat(day_key(store.clock.now()))
-    days = [(today - timedelta(days=n)).isoformat() for n in range(UNMARKED_DAYS, -1, -1)]
-    async with store.redis.pipeline(transaction=False) as p:
-        for day in days:
-            p.hget(k.checkins(day), worker_id)
-        raw = await p.execute()
-    return [str(ck["booking"]) for r in raw if (ck := loads(r)) and ck.get("booking")]
 
 
 async def ticket_question(store: Store, market: str, ref: str) -> Question | None:
