@@ -212,18 +212,12 @@ class WorkerPool:
     ) -> tuple[IntArray, FloatArray]:
         """Rows of free workers the rule allows for a job (blocks aside: the caller
         checks them), with their scores."""
-        parts = [self._rows_with(s) for s in job.skills]
         empty: tuple[IntArray, FloatArray] = (
             np.empty(0, dtype=np.int64),
             np.empty(0, dtype=np.float64),
         )
-        if not parts:
-            return empty
-        rows = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
-        if rows.size == 0:
-            return empty
-        free = (self.status[rows] < 2) & (self.pending[rows] < max_pending)
-        rows = rows[free]
+        rows = self.free_rows(job.skills)
+        rows = rows[self.pending[rows] < max_pending]
         if rows.size == 0:
             return empty
         if len(job.skills) == 1:
