@@ -66,17 +66,7 @@ async def _act(request: Request, op: Operator, market: Market) -> Response:
     flags = str(job.get("flags", ""))
     try:
         if action == "approve":
-            await store.review_job(market.id, job_id, approve=True, reason="", who=op.username)
-            await audit(
-                request,
-                op,
-                "moderation.approve",
-                market=market.id,
-                target=job_id,
-                before={"status": "review", "flags": flags},
-                after={"status": "open"},
-            )
-            return await _page(request, op, market, {"done_key": "ops.mod.approved"})
+            return await _decide(request, op, market, job_id, flags, reason="")
         if action == "reject":
             return await _reject(request, op, market, job_id, flags, form)
         if action == "edit":
@@ -102,18 +92,27 @@ async def _reject(
         extra = {"errors": texts, "error_job": job_id, "values": {"note": note}}
         return await _page(request, op, market, extra, 422)
     reason = reject_reasons.encode(code, note)
+    return await _decide(request, op, market, job_id, flags, reason=reason)
+
+
+async def _decide(
+    request: Request, op: Operator, market: Market, job_id: str, flags: str, *, reason: str
+) -> Response:
+    """Approve (no reason) or reject a held post, into the audit trail either way."""
+    approve = not reason
     store = get_state(request).store
-    await store.review_job(market.id, job_id, approve=False, reason=reason, who=op.username)
+    await store.review_job(market.id, job_id, approve=approve, reason=reason, who=op.username)
     await audit(
         request,
         op,
-        "moderation.reject",
+        "moderation.approve" if approve else "moderation.reject",
         market=market.id,
         target=job_id,
         before={"status": "review", "flags": flags},
-        after={"status": "rejected", "reason": reason},
+        after={"status": "open"} if approve else {"status": "rejected", "reason": reason},
     )
-    return await _page(request, op, market, {"done_key": "ops.mod.rejected"})
+    done = "ops.mod.approved" if approve else "ops.mod.rejected"
+    return await _page(request, op, market, {"done_key": done})
 
 
 async def _edit(
