@@ -315,42 +315,100 @@ async def _private_store(clock: Any, **overrides: Any) -> Any:
             await asyncio.to_thread(server.stop)
 
 
-async def _sim(seeds: int, workers: int, jobs: int, batch: bool) -> dict[str, Any]:
+async def _sim_day(
+    seed_or_day: Any,
+    *,
+    batch: bool,
+    live_graph: bool,
+    market: str = "kaili",
+    workers: int = 0,
+    jobs: int = 0,
+) -> dict[str, Any]:
+    """One simulated day on a throwaway server: a generated day with the market's earlier
+    days (``seed_or_day`` an int seed) or an outside scenario day (a ``Day``)."""
     from matcher.markets import MARKETS
     from matcher.places import default_gazetteer
     from matcher.queue import Matcher
-    from matcher.simulate import HISTORY_DAYS, generate, history, post_history, run_day, start_clock
+    from matcher.simulate import history, post_history, run_day, start_clock
     from matcher.skills import default_taxonomy
 
     taxonomy, gazetteer = default_taxonomy(), default_gazetteer()
-    days = []
-    for seed in range(seeds):
-        clock = start_clock()
-        async with _private_store(clock) as store:
-            matcher = Matcher(store, list(MARKETS), name=f"sim{seed}")
-            await matcher.ensure_groups()
+    clock = start_clock()
+    async with _private_store(clock, live_graph=live_graph) as store:
+        matcher = Matcher(store, list(MARKETS), name="sim")
+        await matcher.ensure_groups()
+        if isinstance(seed_or_day, int):
+            from matcher.simulate import generate
+
             # The market's earlier days, which the matcher's forecast of later posts reads.
-            earlier = history(seed, taxonomy, gazetteer, jobs=jobs)
-            await post_history(earlier, store, clock, taxonomy)
-            day = generate(seed, taxonomy, gazetteer, workers=workers, jobs=jobs)
-            t0 = time.perf_counter()
-            result = await run_day(day, store, matcher, clock, taxonomy, batch=batch)
-            result["seed"] = seed
-            result["seconds"] = round(time.perf_counter() - t0, 1)
-            days.append(result)
+            await post_history(
+                history(seed_or_day, taxonomy, gazetteer, jobs=jobs), store, clock, taxonomy
+            )
+            day = generate(seed_or_day, taxonomy, gazetteer, workers=workers, jobs=jobs)
+        else:
+            day = seed_or_day
+        t0 = time.perf_counter()
+        result = await run_day(day, store, matcher, clock, taxonomy, batch=batch, market=market)
+        result["seconds"] = round(time.perf_counter() - t0, 1)
+        return result
+
+
+def _summary(days: list[dict[str, Any]]) -> dict[str, Any]:
     fills = sum(d["fills"] for d in days)
     best = sum(d["optimum"] for d in days)
     wrong = sum(d["wrong_skill_bookings"] for d in days)
     return {
-        "bench": "simulated_market_days",
-        "batch_pass": batch,
-        "history_days": HISTORY_DAYS,
-        "days": days,
         "optimum": best,
         "fills": fills,
-        "ratio": round(fills / best, 4) if best else 1.0,
+        "ratio": round((fills - wrong) / best, 4) if best else 1.0,
+        "worst_day_ratio": min((d["ratio"] for d in days), default=1.0),
         "wrong_skill_rate": round(wrong / fills, 4) if fills else 0.0,
+        "offer_gini": round(sum(d["offer_gini"] for d in days) / len(days), 4) if days else 0.0,
     }
+
+
+async def _sim(
+    seeds: int, workers: int, jobs: int, batch: bool, scenarios: str, live_graph: bool
+) -> dict[str, Any]:
+    from matcher import scenarios as sc
+    from matcher.places import default_gazetteer
+    from matcher.simulate import HISTORY_DAYS
+
+    names = list(sc.ALL) if scenarios == "all" else [n for n in scenarios.split(",") if n]
+    out: dict[str, Any] = {
+        "bench": "simulated_market_days",
+        "batch_pass": batch,
+        "live_graph": live_graph,
+        "scenarios": {},
+    }
+    for name in names:
+        days: list[dict[str, Any]] = []
+        if name == sc.WITH_HISTORY:
+            for seed in range(seeds):
+                day = await _sim_day(
+                    seed, batch=batch, live_graph=live_graph, workers=workers, jobs=jobs
+                )
+                days.append({"seed": seed, **day})
+            extra: dict[str, Any] = {"history_days": HISTORY_DAYS, "workers": workers, "jobs": jobs}
+        elif name in sc.OUTSIDE:
+            for sday in sc.load(name, default_gazetteer()):
+                day = await _sim_day(
+                    sday.day, batch=batch, live_graph=live_graph, market=sday.market
+                )
+                days.append({"day": sday.index, "market": sday.market, **day})
+            extra = {"history_days": 0}
+        else:
+            raise SystemExit(f"unknown scenario {name}; known: {', '.join(sc.ALL)}")
+        out["scenarios"][name] = {**_summary(days), **extra, "days": days}
+    every = [d for s in out["scenarios"].values() for d in s["days"]]
+    out.update(_summary(every))
+    ratios = {n: s["ratio"] for n, s in out["scenarios"].items()}
+    out["targets"] = {
+        "every_scenario_ratio_0_97": all(r >= 0.97 for r in ratios.values()),
+        "with_history_ratio_0_99": ratios.get(sc.WITH_HISTORY, 1.0) >= 0.99,
+        "wrong_skill_rate_0_005": out["wrong_skill_rate"] <= 0.005,
+    }
+    return out
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -364,7 +422,16 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.what == "parse":
         return _parse()
     if args.what == "sim":
-        return asyncio.run(_sim(args.seeds, args.sim_workers, args.sim_jobs, not args.no_batch))
+        return asyncio.run(
+            _sim(
+                args.seeds,
+                args.sim_workers,
+                args.sim_jobs,
+                not args.no_batch,
+                args.scenarios,
+                not args.no_live_graph,
+            )
+        )
     if args.what == "soak":
         from kiosk.soak import SoakConfig, run_soak
 

@@ -329,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sim-workers", type=int, default=400, help="sim: workers per day")
     b.add_argument("--sim-jobs", type=int, default=150, help="sim: jobs per day")
     b.add_argument("--no-batch", action="store_true", help="sim: greedy only, no batch pass")
+    b.add_argument(
+        "--scenarios",
+        default="steady_history",
+        help="sim: 'all' or a comma list (day_one, burst_after_checkins, late_workers, "
+        "scarce_trades, multi_skill, mixed_reach, steady_week_day, steady_history)",
+    )
+    b.add_argument(
+        "--no-live-graph", action="store_true", help="sim: KUAIZHAO_LIVE_GRAPH=false (before)"
+    )
     b.add_argument("--in-flight", type=int, default=32, help="load: requests in flight")
     b.add_argument("--rate", type=float, default=1000, help="load: job posts per second")
     b.add_argument("--seconds", type=float, default=10, help="load: seconds at --rate")

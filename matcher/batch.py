@@ -34,6 +34,10 @@ CANDIDATES_PER_JOB = 40
 # ~0.1 s.
 MAX_CELLS = 4_000_000
 READ_CHUNK = 50
+# Each pair the rule allows is worth this much before its score: the assignment fills as
+# many places as it can first, and only among those prefers the better-scored pairs (a
+# pair of 90 must never beat two of 40).
+PLACE_WEIGHT = 10_000.0
 LOCK_MS = 15_000
 
 
@@ -100,7 +104,7 @@ async def reoptimise(engine: Engine, market: str) -> int:
     weight = np.full((len(slots), len(workers)), -1.0)
     for r, i in enumerate(slots):
         for w, total in cand[i].items():
-            weight[r, col[w]] = total
+            weight[r, col[w]] = PLACE_WEIGHT + total
     rows, cols = linear_sum_assignment(weight, maximize=True)
     best = {(slots[r], workers[c]) for r, c in zip(rows, cols, strict=True) if weight[r, c] >= 0}
     offers = {

@@ -9,6 +9,11 @@ handled by only one matcher of the group.
 Both paths apply the "keep for scarce work" rule (``matcher.forecast``): a worker with a
 hold step above 0 is offered a job only for a place no lower-step worker covers, never
 as the second person asked for a place someone else could take.
+
+Both paths also ask only workers today's live graph can spare (``matcher.live_graph``):
+an offer is made only if the offers already out plus this one still complete to a
+maximum matching of today's open places and free workers. Among those, the published
+order decides as before.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from typing import Any
 import numpy as np
 from redis.asyncio import Redis
 
-from matcher.clock import day_key, to_ms
+from matcher.clock import day_key, day_start, to_ms
 from matcher.forecast import REFRESH_MS, DemandForecast, Holds, holds, load_forecast
 from matcher.keys import MarketKeys
+from matcher.live_graph import Matching
 from matcher.places import Gazetteer
 from matcher.pool import WorkerPool, job_facts, worker_facts
 from matcher.records import dumps, loads, new_id, strs
@@ -37,6 +43,34 @@ VERIFY_FACTOR = 2
 # Rounds of choosing for a job when other matchers took some of the chosen workers.
 MATCH_ROUNDS = 3
 EVENT_BATCH = 2000
+# The live graph (``matcher.live_graph``) is built from today's open jobs on every
+# decision; a market with more open jobs than this (an integration bulk-posting) is
+# matched in the published order alone, and its batch pass restores fills.
+MAX_LIVE_JOBS = 300
+# Candidates per job in the live graph, beyond a few per open place: the best-ranked,
+# since only they would be asked.
+LIVE_CANDIDATES = 30
+LIVE_PER_PLACE = 3
+# A job's candidate set is reused for this long before it is computed again.
+LIVE_CANDIDATES_MS = 2_000
+
+
+class _Live:
+    """Today's graph as one decision sees it: the matching of what pending offers leave."""
+
+    def __init__(self, matching: Matching) -> None:
+        self.matching = matching
+
+    def allows(self, worker_id: str, job_id: str, *, covering: bool) -> bool:
+        """Whether asking ``worker_id`` keeps the day's maximum matching reachable; if so,
+        the graph takes the offer as made (the next decision sees it)."""
+        m = self.matching
+        m.add_edge(worker_id, job_id)
+        trial = m.force(worker_id, job_id) if covering else m.spare(worker_id)
+        if trial is None:
+            return False
+        self.matching = trial
+        return True
 
 
 class Engine:
@@ -49,6 +83,7 @@ class Engine:
         self._cursor: dict[str, str] = {}
         self._forecasts: dict[str, DemandForecast] = {}
         self._holds: dict[str, tuple[str, Holds | None]] = {}
+        self._candidates: dict[tuple[str, str], tuple[int, list[str]]] = {}
 
     @property
     def settings(self) -> Any:
@@ -150,6 +185,75 @@ class Engine:
         steps[known] = pool.hold_steps(rows[known], hold, now_ms)
         return {w: int(s) for w, s in zip(ids, steps, strict=True)}
 
+    # -- the live graph ---------------------------------------------------------------------
+
+    def _job_candidates(
+        self, market: str, job: dict[str, Any], pool: WorkerPool, now_ms: int, *, fresh: bool
+    ) -> list[str]:
+        key = (market, str(job["id"]))
+        cached = self._candidates.get(key)
+        if cached is not None and not fresh and 0 <= now_ms - cached[0] < LIVE_CANDIDATES_MS:
+            return cached[1]
+        limit = LIVE_CANDIDATES + LIVE_PER_PLACE * int(job["remaining"])
+        facts = job_facts(job, self.gazetteer)
+        found = [w for w, _ in pool.propose(facts, now_ms, max_pending=10**6, limit=limit)]
+        self._candidates[key] = (now_ms, found)
+        return found
+
+    async def live(
+        self, market: str, pool: WorkerPool, now_ms: int, *, deciding: str | None = None
+    ) -> _Live | None:
+        """Today's graph of open places and free workers, with the places pending offers
+        cover taken out; None when the rule is off or the market is too big for it."""
+        if not self.settings.live_graph:
+            return None
+        store = self.store
+        k = store.keys(market)
+        now = store.clock.now()
+        day = day_key(now)
+        ids = strs(await self.redis.zrangebyscore(k.jobs_open, to_ms(day_start(now)), "+inf"))
+        if not ids or len(ids) > MAX_LIVE_JOBS:
+            return None
+        async with self.redis.pipeline(transaction=False) as p:
+            p.hmget(k.jobs, ids)
+            p.zrange(k.offers_pending, 0, -1)
+            job_raws, pending_ids = await p.execute()
+        jobs = [
+            j
+            for raw in job_raws
+            if (j := loads(raw))
+            and j["status"] == "open"
+            and j["day"] == day
+            and int(j["remaining"]) > 0
+        ]
+        by_job: dict[str, list[tuple[int, str]]] = {}
+        if pending_ids:
+            for raw in await self.redis.hmget(k.offers, strs(pending_ids)):
+                o = loads(raw)
+                if o is not None and o["status"] == "pending":
+                    by_job.setdefault(str(o["job_id"]), []).append(
+                        (int(o["created_ms"]), str(o["worker_id"]))
+                    )
+        # The first offers of a job, one per remaining place, are taken as decided.
+        decided: set[str] = set()
+        capacity: dict[str, int] = {}
+        for job in jobs:
+            jid = str(job["id"])
+            first = [w for _, w in sorted(by_job.get(jid, []))][: int(job["remaining"])]
+            decided.update(first)
+            capacity[jid] = int(job["remaining"]) - len(first)
+        adjacency: dict[str, list[str]] = {}
+        for job in jobs:
+            jid = str(job["id"])
+            if capacity[jid] <= 0:
+                continue
+            for wid in self._job_candidates(market, job, pool, now_ms, fresh=jid == deciding):
+                row = pool.rows.get(wid)
+                if wid in decided or row is None or pool.status[row] >= 2:
+                    continue
+                adjacency.setdefault(wid, []).append(jid)
+        return _Live(Matching(adjacency, capacity))
+
     # -- a new or reopened job ----------------------------------------------------------
 
     async def match_job(self, market: str, job_id: str) -> int:
@@ -187,6 +291,7 @@ class Engine:
         facts = job_facts(job, self.gazetteer)
         # Workers an operator blocked are left out here, before the places are counted.
         blocked = await store.blocks.blocked_workers(market)
+        live = await self.live(market, pool, now_ms, deciding=job_id)
         proposals = pool.propose(
             facts,
             now_ms,
@@ -213,6 +318,10 @@ class Engine:
                     # Proposals come by step: everyone after this one is held too.
                     start = len(proposals)
                     break
+                if live is not None and not live.allows(
+                    wid, job_id, covering=len(chosen) < uncovered
+                ):
+                    continue  # today's other open places need this worker
                 top_step = max(top_step, steps[wid])
                 chosen.append((wid, score_pair(facts, w, now_ms)))
                 if len(chosen) >= need:
@@ -245,8 +354,11 @@ class Engine:
         if not job_ids:
             return 0
         ids = sorted(job_ids)
+        live = (
+            await self.live(market, pool, now_ms) if pool is not None and pool.day == day else None
+        )
         w = worker_facts(ck, self.gazetteer)
-        scored: list[tuple[float, dict[str, Any], Parts]] = []
+        scored: list[tuple[tuple[float, float], dict[str, Any], Parts]] = []
         for job_id, raw in zip(ids, await self.redis.hmget(k.jobs, ids), strict=True):
             job = loads(raw)
             if job is None or job["status"] not in ("open", "filled") or job["day"] != day:
@@ -263,10 +375,24 @@ class Engine:
             facts = job_facts(job, self.gazetteer)
             if eligible_pair(facts, w):
                 parts = score_pair(facts, w, now_ms)
-                scored.append((parts.total, job, parts))
-        scored.sort(key=lambda t: (-t[0], t[1]["created_ms"]))
+                scarcity = (0.0, 0.0)
+                if live is not None and pool is not None:
+                    # The job fewest others could take comes first: a worker who can do a
+                    # scarce trade and a common one is asked for the scarce one. Scarce:
+                    # few of today's check-ins hold its skill (those still to come are
+                    # likely more of the same), then few free workers are eligible now.
+                    rows, _ = pool.eligible(facts, now_ms, max_pending=10**6)
+                    holders = min(len(pool.by_skill.get(sk, ())) for sk in facts.skills)
+                    scarcity = (-float(holders), -float(rows.size))
+                scored.append((scarcity, job, parts))
+        scored.sort(key=lambda t: (-t[0][0], -t[0][1], -t[2].total, t[1]["created_ms"]))
         made = 0
-        for _total, job, parts in scored[: max(0, room)]:
+        for _total, job, parts in scored:
+            if made >= room:
+                break
+            covering = int(job["pending"]) < int(job["remaining"])
+            if live is not None and not live.allows(worker_id, str(job["id"]), covering=covering):
+                continue  # a place elsewhere needs this worker more
             made += await self.write_offers(market, job, [(worker_id, parts)])
         return made
 

@@ -80,6 +80,15 @@ class Settings:
             "doc": "earlier days the keep-for-scarce-work rule learns later posts from (0: off)",
         },
     )
+    live_graph: bool = field(
+        # Offers that keep today's maximum matching reachable (matcher/live_graph.py);
+        # false only to measure what it adds (kuaizhao bench sim).
+        default=True,
+        metadata={
+            "env": "KUAIZHAO_LIVE_GRAPH",
+            "doc": "ask only workers today's open places can spare (false: greedy order only)",
+        },
+    )
     write_limit_per_min: int = field(
         default=1200,
         metadata={

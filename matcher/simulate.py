@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from matcher.batch import reoptimise
 from matcher.clock import TZ, FixedClock, iso, to_ms
+from matcher.fairness import offer_gini
 from matcher.markets import MARKETS
 from matcher.places import Gazetteer
 from matcher.pool import job_facts, worker_facts
@@ -61,9 +62,10 @@ class SimWorker:
     township: str
     reach: str
     min_wage: int
-    arrive: int  # minutes after 06:30
+    arrive: int  # minutes after 06:30 (seconds when ``seconds``)
     until: datetime
-    react: int  # minutes before they answer an offer
+    react: int  # minutes before they answer an offer (seconds when ``seconds``)
+    seconds: bool = False
 
 
 @dataclass
@@ -74,9 +76,11 @@ class SimJob:
     wage: int
     unit: str
     township: str
-    post: int
+    post: int  # minutes after 06:30 (seconds when ``seconds``)
     start: datetime
     end: datetime
+    seconds: bool = False
+    order: float = 0.0  # sub-second order of posts made within the same second
 
 
 @dataclass
@@ -193,7 +197,9 @@ def optimum(day: Day, gazetteer: Gazetteer) -> int:
                 "worker_id": str(i), "skills": w.true_skills, "township": w.township,
                 "county_adcode": w.township[:6], "reach": w.reach, "min_wage_yuan": w.min_wage,
                 "available_until_ms": to_ms(w.until),
-                "checked_in_ms": to_ms(START + timedelta(minutes=w.arrive)),
+                "checked_in_ms": to_ms(
+                    START + timedelta(seconds=w.arrive if w.seconds else w.arrive * 60)
+                ),
             },
             gazetteer,
         )
@@ -330,17 +336,22 @@ async def run_day(
     market: str = "kaili",
 ) -> dict[str, Any]:
     """Play the day minute by minute through the real store, queue and engine."""
-    arrivals: dict[int, list[tuple[str, int]]] = {}
+    # Every arrival at its own moment, and the matcher deciding on it before the next
+    # one, as a matcher in service does within milliseconds.
+    arrivals: dict[int, list[tuple[float, str, int]]] = {}
     for i, w in enumerate(day.workers):
-        arrivals.setdefault(w.arrive, []).append(("w", i))
+        at_s = w.arrive if w.seconds else w.arrive * 60
+        arrivals.setdefault(at_s // 60, []).append((float(at_s), "w", i))
     for j, job in enumerate(day.jobs):
-        arrivals.setdefault(job.post, []).append(("j", j))
+        at_f = job.order if job.seconds else float(job.post * 60)
+        arrivals.setdefault(int(at_f) // 60, []).append((at_f, "j", j))
     wid_of: dict[str, int] = {}
     job_true: dict[str, str] = {}
     parse_wrong = 0
     for minute in range(END_MINUTE):
         clock.set(START + timedelta(minutes=minute))
-        for kind, n in arrivals.get(minute, []):
+        for at, kind, n in sorted(arrivals.get(minute, [])):
+            clock.set(START + timedelta(seconds=at))
             if kind == "w":
                 w = day.workers[n]
                 skills = chosen_skills(taxonomy, w.text, w.true_skills)
@@ -357,6 +368,8 @@ async def run_day(
                     market, job_spec(n, job, skills), request_id=f"sj{n}", fingerprint=n
                 )
                 job_true[str(result.value["id"])] = job.true_skill
+            while await matcher.consume_once(market, count=200):
+                pass
         while await matcher.consume_once(market, count=200):
             pass
         if minute % 5 == 0:
@@ -369,6 +382,12 @@ async def run_day(
             pass
         await _answer_offers(store, market, wid_of, day, minute)
     bookings = await store.redis.hgetall(store.keys(market).tickets)
+    offers_per_worker: dict[int, int] = {}
+    for raw in (await store.redis.hgetall(store.keys(market).offers)).values():
+        o = loads(raw)
+        if o is not None and o["worker_id"] in wid_of:
+            n = wid_of[o["worker_id"]]
+            offers_per_worker[n] = offers_per_worker.get(n, 0) + 1
     fills = wrong = 0
     for raw in bookings.values():
         t = loads(raw)
@@ -385,10 +404,15 @@ async def run_day(
         "places": places,
         "optimum": best,
         "fills": fills,
-        "ratio": round(fills / best, 4) if best else 1.0,
+        # Only bookings the worker can really do count towards the optimum: a wrong-skill
+        # booking is a loss however it is counted.
+        "ratio": round((fills - wrong) / best, 4) if best else 1.0,
         "wrong_skill_bookings": wrong,
         "wrong_skill_rate": round(wrong / fills, 4) if fills else 0.0,
         "parse_mistakes": parse_wrong,
+        "offer_gini": offer_gini(
+            [(frozenset(w.true_skills), w.reach) for w in day.workers], offers_per_worker
+        ),
     }
 
 
@@ -412,7 +436,8 @@ async def _answer_offers(
     for o in pending:
         by_worker.setdefault(o["worker_id"], []).append(o)
     for wid, offers in sorted(by_worker.items()):
-        react = day.workers[wid_of[wid]].react * 60_000
+        worker = day.workers[wid_of[wid]]
+        react = worker.react * (1000 if worker.seconds else 60_000)
         if now_ms - min(o["created_ms"] for o in offers) < react:
             continue
         best = max(offers, key=lambda o: (o["score"], o["id"]))

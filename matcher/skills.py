@@ -19,7 +19,7 @@ import csv
 import re
 from collections import defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -36,6 +36,7 @@ from matcher.textnorm import (
     split_fillers,
     syllables,
 )
+from matcher.work_words import WorkWords
 
 __all__ = [
     "ACCEPT_SCORE",
@@ -111,6 +112,7 @@ class _Kind(Enum):
     FOLDED = "folded"
     INITIALS_NAME = "initials_name"
     INITIALS_SYNONYM = "initials_synonym"
+    OBJECT = "object"  # a crop, person or material named with no verb: to confirm
     FUZZY = "fuzzy"
 
 
@@ -193,7 +195,7 @@ def _best_cover(n: int, candidates: list[tuple[int, int, float, _P]]) -> list[tu
         for end, weight, payload in by_start.get(i, ()):
             w, pieces = best[end]
             cand = (w + weight, pieces - 1)
-            if cand > best[i]:
+            if cand >= best[i]:  # a tie goes to the leftmost word (forward maximum matching)
                 best[i] = cand
                 choice[i] = (end, payload)
     picked: list[tuple[int, int, _P]] = []
@@ -209,11 +211,14 @@ def _best_cover(n: int, candidates: list[tuple[int, int, float, _P]]) -> list[tu
 
 
 class Taxonomy:
-    def __init__(self, skills: list[Skill]) -> None:
+    def __init__(self, skills: list[Skill], words: WorkWords | None = None) -> None:
+        if words is not None:
+            skills = _with_occupations(skills, words)
         self._skills = skills
         self._by_id = {s.id: s for s in skills}
         self._order = {s.id: i for i, s in enumerate(skills)}
         self._ix = self._build(skills)
+        self._words = words
 
     @classmethod
     def load(cls, path: Path | None = None) -> Taxonomy:
@@ -235,7 +240,11 @@ class Taxonomy:
                         csco_name=row["csco2022_name"].strip(),
                     )
                 )
-        return cls(skills)
+        if path != DATA_DIR / "skills.csv":
+            return cls(skills)
+        # The shipped taxonomy reads work named by verb + object too (matcher.work_words).
+        taught = [w for s in skills for w in (s.name_zh, *s.synonyms)]
+        return cls(skills, WorkWords.load(taught=taught))
 
     # ---- lookups -------------------------------------------------------------------------
 
@@ -321,7 +330,17 @@ class Taxonomy:
             return []
         covered = [False] * len(s)
         matches: list[_Match] = []
-        self._match_dictionary(s, covered, matches)
+        words = self._words
+        tokens = words.tokens(s) if words is not None else []
+        inside = words.object_spans(tokens) if words is not None else []
+        self._match_dictionary(s, covered, matches, inside)
+        if words is not None:
+            # What the dictionary left: verbs with their objects, then either alone.
+            for hit in words.find(s, covered, tokens):
+                kind = _Kind.EXACT if hit.framed else _Kind.OBJECT
+                matches.append(_Match(hit.skills[:1], kind, float(hit.end - hit.start), hit.start))
+                for k in range(hit.start, hit.end):
+                    covered[k] = True
         leftover_ascii = self._match_ascii(s, covered, matches)
         leftover_han, raw_han = self._match_han_pinyin(s, covered, matches)
 
@@ -342,12 +361,16 @@ class Taxonomy:
         total = max(sum(m.units for m in matches) + leftover_units, 1.0)
         return self._rank(matches, total, limit)
 
-    def _match_dictionary(self, s: str, covered: list[bool], out: list[_Match]) -> None:
+    def _match_dictionary(
+        self, s: str, covered: list[bool], out: list[_Match], inside: list[tuple[int, int]]
+    ) -> None:
         ix = self._ix
         cands: list[tuple[int, int, float, str]] = []
         for i, ch in enumerate(s):
             for length in ix.zh_lengths.get(ch, ()):
                 key = s[i : i + length]
+                if any(a <= i and i + length <= b and b - a > length for a, b in inside):
+                    continue  # part of a longer name the segmenter kept whole
                 if len(key) == length and key in ix.zh:
                     weight = length * (0.6 if key in _GENERIC_KEYS else 1.0)
                     cands.append((i, i + length, weight, key))
@@ -613,9 +636,24 @@ def _score(m: _Match, explained: float, share: float) -> float:
         return min(78.0, 60.0 + 12.0 * m.quality + 6.0 * explained) - 2.0 * shared
     if m.kind is _Kind.INITIALS_NAME:
         return 70.0 - 2.0 * shared
+    if m.kind is _Kind.OBJECT:
+        return min(ACCEPT_SCORE - 1.0, 68.0 + 10.0 * explained)
     if m.kind is _Kind.INITIALS_SYNONYM:
         return 62.0 - 2.0 * shared
     return min(ACCEPT_SCORE - 1.0, 75.0 * m.quality)
+
+
+def _with_occupations(skills: list[Skill], words: WorkWords) -> list[Skill]:
+    """Occupation and trade names from the vocabulary as synonyms, where no skill has
+    the word already (a second owner would make a sure word ambiguous)."""
+    known = {w for s in skills for w in (s.name_zh, *s.synonyms)}
+    extra: dict[str, list[str]] = {}
+    for word, owners in words.occupations.items():
+        if word not in known and len(owners) == 1:
+            extra.setdefault(owners[0], []).append(word)
+    return [
+        replace(s, synonyms=(*s.synonyms, *extra[s.id])) if s.id in extra else s for s in skills
+    ]
 
 
 @cache
