@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from matcher.clock import day_key, day_start, to_ms
 from matcher.engine import Engine
-from matcher.pool import job_facts, worker_facts
+from matcher.pool import WorkerPool, job_facts, worker_facts
 from matcher.records import loads, strs
 from matcher.scoring import eligible_pair, score_pair
 
@@ -38,6 +38,10 @@ READ_CHUNK = 50
 # many places as it can first, and only among those prefers the better-scored pairs (a
 # pair of 90 must never beat two of 40).
 PLACE_WEIGHT = 10_000.0
+# Among assignments filling as many places, the one keeping the most offers already out:
+# a pass moves an offer only where that fills a place, never to trade one worker for
+# another of a slightly better score (two passes would otherwise undo each other's ties).
+KEEP_WEIGHT = 1_000.0
 LOCK_MS = 15_000
 
 
@@ -55,19 +59,40 @@ def _cover(pairs: set[tuple[int, str]], slots: list[int], workers: list[str]) ->
     return int(m[rows, cols].sum())
 
 
-async def reoptimise(engine: Engine, market: str) -> int:
+async def reoptimise(engine: Engine, market: str, *, repair: bool = False) -> int:
     """One batch pass over a market; returns offers written. Safe to run on every
-    matcher: a short lock lets one of them do it."""
+    matcher: a short lock lets one of them do it.
+
+    ``repair``: a pass right after an arrival the live graph could not place without
+    moving a pending offer (the caller spaces them by the decision window). It has its
+    own lock, held only while it runs, so it neither waits for nor delays the periodic
+    pass."""
     store = engine.store
     redis = store.redis
     k = store.keys(market)
     now = store.clock.now()
-    day, now_ms = day_key(now), to_ms(now)
+    now_ms = to_ms(now)
     # Every matcher keeps its own hold values fresh here, off the path of a new post.
     pool = await engine.pool(market)
     await engine.hold(market, pool, now_ms)
+    if repair:
+        if not await redis.set(k.repair_lock, "1", nx=True, px=LOCK_MS):
+            return 0
+        try:
+            return await _pass(engine, market, pool, now_ms)
+        finally:
+            await redis.delete(k.repair_lock)
     if not await redis.set(k.batch_lock, "1", nx=True, px=LOCK_MS):
         return 0
+    return await _pass(engine, market, pool, now_ms)
+
+
+async def _pass(engine: Engine, market: str, pool: WorkerPool, now_ms: int) -> int:
+    store = engine.store
+    redis = store.redis
+    k = store.keys(market)
+    now = store.clock.now()
+    day = day_key(now)
     # Today's open jobs, oldest first (jobs:open is scored by the post time), read a
     # chunk at a time: a pass stops reading at its bound, and the event loop (the web
     # requests beside an in-process matcher) gets a turn between chunks.
@@ -101,12 +126,6 @@ async def reoptimise(engine: Engine, market: str) -> int:
         return 0
     slots = [i for i, job in enumerate(jobs) for _ in range(job["remaining"])]
     col = {w: c for c, w in enumerate(workers)}
-    weight = np.full((len(slots), len(workers)), -1.0)
-    for r, i in enumerate(slots):
-        for w, total in cand[i].items():
-            weight[r, col[w]] = PLACE_WEIGHT + total
-    rows, cols = linear_sum_assignment(weight, maximize=True)
-    best = {(slots[r], workers[c]) for r, c in zip(rows, cols, strict=True) if weight[r, c] >= 0}
     offers = {
         o["id"]: o
         for r in await redis.hmget(
@@ -120,6 +139,16 @@ async def reoptimise(engine: Engine, market: str) -> int:
         for o in offers.values()
         if o["job_id"] == job["id"]
     }
+    weight = np.full((len(slots), len(workers)), -1.0)
+    for r, i in enumerate(slots):
+        asked = jobs[i]["offered"]
+        for w, total in cand[i].items():
+            if w in asked and (i, w) not in current:
+                continue  # asked before and answered: a job asks a worker only once
+            keep = KEEP_WEIGHT if (i, w) in current else 0.0
+            weight[r, col[w]] = PLACE_WEIGHT + keep + total
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    best = {(slots[r], workers[c]) for r, c in zip(rows, cols, strict=True) if weight[r, c] >= 0}
     if len(best) <= _cover(current, slots, workers):
         return 0
     missing = [(i, w) for i, w in sorted(best) if (i, w) not in current]

@@ -56,10 +56,13 @@ LIVE_CANDIDATES_MS = 2_000
 
 
 class _Live:
-    """Today's graph as one decision sees it: the matching of what pending offers leave."""
+    """Today's graph as one decision sees it: the matching of what pending offers leave,
+    and how many places the whole graph could fill if pending offers were moved."""
 
-    def __init__(self, matching: Matching) -> None:
+    def __init__(self, matching: Matching, decided: int, whole: int) -> None:
         self.matching = matching
+        # Moving a pending offer would fill more places than the decided ones allow.
+        self.stuck = whole > decided + matching.size
 
     def allows(self, worker_id: str, job_id: str, *, covering: bool) -> bool:
         """Whether asking ``worker_id`` keeps the day's maximum matching reachable; if so,
@@ -84,6 +87,8 @@ class Engine:
         self._forecasts: dict[str, DemandForecast] = {}
         self._holds: dict[str, tuple[str, Holds | None]] = {}
         self._candidates: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        # Markets where a decision found pending offers in the way (see ``_Live.stuck``).
+        self.repair_due: set[str] = set()
 
     @property
     def settings(self) -> Any:
@@ -243,16 +248,23 @@ class Engine:
             decided.update(first)
             capacity[jid] = int(job["remaining"]) - len(first)
         adjacency: dict[str, list[str]] = {}
+        whole: dict[str, list[str]] = {}
         for job in jobs:
             jid = str(job["id"])
-            if capacity[jid] <= 0:
-                continue
             for wid in self._job_candidates(market, job, pool, now_ms, fresh=jid == deciding):
                 row = pool.rows.get(wid)
-                if wid in decided or row is None or pool.status[row] >= 2:
+                if row is None or pool.status[row] >= 2:
                     continue
-                adjacency.setdefault(wid, []).append(jid)
-        return _Live(Matching(adjacency, capacity))
+                whole.setdefault(wid, []).append(jid)
+                if wid not in decided and capacity[jid] > 0:
+                    adjacency.setdefault(wid, []).append(jid)
+        for jid, offers in by_job.items():
+            for _, wid in offers:
+                mine = whole.setdefault(wid, [])
+                if jid in capacity and jid not in mine:
+                    mine.append(jid)
+        remaining = {str(j["id"]): int(j["remaining"]) for j in jobs}
+        return _Live(Matching(adjacency, capacity), len(decided), Matching(whole, remaining).size)
 
     # -- a new or reopened job ----------------------------------------------------------
 
@@ -326,6 +338,12 @@ class Engine:
                 chosen.append((wid, score_pair(facts, w, now_ms)))
                 if len(chosen) >= need:
                     break
+        if live is not None and (
+            live.stuck or (len(chosen) < uncovered and live.matching.holders.get(job_id))
+        ):
+            # Pending offers stand in the way: the graph fills this place with someone
+            # who could not be asked (a stand-by offer elsewhere), or not at all.
+            self.repair_due.add(market)
         return len(chosen), await self.write_offers(market, job, chosen, blocked=blocked)
 
     # -- a new or freed worker ------------------------------------------------------------
@@ -394,6 +412,8 @@ class Engine:
             if live is not None and not live.allows(worker_id, str(job["id"]), covering=covering):
                 continue  # a place elsewhere needs this worker more
             made += await self.write_offers(market, job, [(worker_id, parts)])
+        if live is not None and live.stuck:
+            self.repair_due.add(market)
         return made
 
     # -- writing offers -------------------------------------------------------------------

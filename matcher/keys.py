@@ -194,6 +194,12 @@ class MarketKeys:
         return f"{self.p}:batch-lock"
 
     @property
+    def repair_lock(self) -> str:
+        """STRING held while a matcher repairs pending offers right after an arrival the
+        live graph could not place (``matcher.live_graph``)."""
+        return f"{self.p}:repair-lock"
+
+    @property
     def rollover(self) -> str:
         return f"{self.p}:rollover"
 

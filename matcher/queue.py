@@ -54,6 +54,7 @@ class Matcher:
         self.name = name or consumer_name()
         self._stopping = asyncio.Event()
         self._last_batch = 0.0
+        self._repaired: dict[str, float] = {}
         self.handled = 0
 
     # -- set-up ---------------------------------------------------------------------
@@ -218,3 +219,12 @@ class Matcher:
             await self.engine.match_worker(market, ident)
         else:
             raise ValueError(f"unknown queue entry kind {kind!r}")
+        if market in self.engine.repair_due:
+            # A place the live graph could fill only by moving a pending offer: move it
+            # now rather than at the next batch pass, once per decision window, so a
+            # burst of posts is decided together instead of a pass per post.
+            now = _time.monotonic()
+            if now - self._repaired.get(market, -1e9) >= self.settings.decision_window_ms / 1000:
+                self.engine.repair_due.discard(market)
+                self._repaired[market] = now
+                await reoptimise(self.engine, market, repair=True)

@@ -89,6 +89,14 @@ class Settings:
             "doc": "ask only workers today's open places can spare (false: greedy order only)",
         },
     )
+    decision_window_ms: int = field(
+        # Posts arriving together (a burst after every check-in) are repaired together.
+        default=250,
+        metadata={
+            "env": "KUAIZHAO_DECISION_WINDOW_MS",
+            "doc": "arrivals within this window have pending offers moved together",
+        },
+    )
     write_limit_per_min: int = field(
         default=1200,
         metadata={

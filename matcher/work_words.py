@@ -17,7 +17,7 @@ suggestion to confirm (杨梅 alone could be selling them).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +124,22 @@ class WorkWords:
                 return verb, obj
         return None
 
+    @staticmethod
+    def _bind_first(
+        order: Iterable[int],
+        used: set[int],
+        is_verb: Callable[[int], bool],
+        bind: Callable[[int, int], bool],
+        obj: int,
+    ) -> bool:
+        """Bind to the nearest free verb in ``order``; the first verb met ends the
+        search whether it binds or not (a verb in between owns the object)."""
+        for n in order:
+            if n in used or not is_verb(n):
+                continue
+            return bind(n, obj)
+        return False
+
     def tokens(self, text: str) -> list[tuple[str, int, int]]:
         return [(w, a, b) for w, a, b in self._seg.tokenize(text) if w.strip()]
 
@@ -161,21 +177,26 @@ class WorkWords:
             used.update((verb_at, obj_at))
             return True
 
+        def verb_only(n: int) -> bool:
+            return toks[n][0] in self.verbs and toks[n][0] not in self.objects
+
         for i, (word, _a, _b) in enumerate(toks):
             if i in used or word not in self.verbs:
                 continue
             for n in range(i + 1, min(len(toks), i + 1 + VERB_BEFORE)):
                 if n not in used and toks[n][0] in self.objects and bind(i, n):
                     break
+                if verb_only(n):
+                    break  # 做小工 摘杨梅: the nearer verb owns what follows it
         for i, (word, a, b) in enumerate(toks):
             if i in used or word not in self.objects:
                 continue
             place = all(c in PLACES for c in self.objects[word])
             after = range(i + 1, i + 1 if place else min(len(toks), i + 1 + VERB_AFTER))
             before = range(i - 1, max(-1, i - 1 - VERB_BEFORE), -1)
-            if any(n not in used and toks[n][0] in self.verbs and bind(n, i) for n in after):
+            if self._bind_first(after, used, verb_only, bind, i):
                 continue
-            if any(n not in used and toks[n][0] in self.verbs and bind(n, i) for n in before):
+            if self._bind_first(before, used, verb_only, bind, i):
                 continue
             skills = self._alone(word)
             if skills:
