@@ -1,4 +1,4 @@
-"""JSON API v1 (``shared/API.md``): the contract for integrations and phones.
+"""JSON API v1 (``docs/API.md``): the contract for integrations and phones.
 
 Field names are fixed by the contract; new fields may be added, none renamed.
 """
@@ -33,6 +33,7 @@ from matcher.markets import MARKETS, Market
 from matcher.records import body_hash, new_id
 from matcher.scripts import Result, ScriptError
 from matcher.specs import CheckinSpec, JobSpec
+from matcher.suggest import parse_entries
 
 JOB_STATUSES = ("open", "filled", "cancelled", "expired", "closed", "review", "rejected")
 _IDEM_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
@@ -64,6 +65,8 @@ class ApiError(Exception):
         self.code = code
         self.message = message(key, **kw)
         self.fields = fields or {}
+        # Answered next to "error" (an extension of the contract's error body).
+        self.extra: dict[str, Any] = {}
 
 
 def error_body(code: str, text: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -86,12 +89,18 @@ def error_response(status: int, code: str, headers: dict[str, str] | None = None
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)
+    body = {**error_body(exc.code, exc.message, exc.fields), **exc.extra}
+    return JSONResponse(body, status_code=exc.status)
 
 
 def invalid(exc: InvalidInput) -> ApiError:
+    """A 422 with a reason per field; a text that named no skill also gets
+    ``"suggestions"``, the closest skills best first (nothing is stored)."""
     fields = {name: message(e.key, **e.params) for name, e in exc.errors.items()}
-    return ApiError(422, "invalid_input", "error.fix_fields", fields)
+    error = ApiError(422, "invalid_input", "error.fix_fields", fields)
+    if exc.suggestions:
+        error.extra["suggestions"] = [s.as_json() for s in exc.suggestions]
+    return error
 
 
 def script_error(exc: ScriptError) -> ApiError:
@@ -461,8 +470,7 @@ async def parse_skills(request: Request) -> Response:
             {"text": message("err.too_long", max=200)},
             max=200,
         )
-    hits = get_state(request).taxonomy.parse(text)
-    return JSONResponse([{"skill_id": h.skill_id, "score": h.score, "band": h.band} for h in hits])
+    return JSONResponse(parse_entries(get_state(request).taxonomy, text))
 
 
 async def openapi(request: Request) -> Response:

@@ -192,20 +192,15 @@ def _token(args: argparse.Namespace) -> int:
 
 def _skills(args: argparse.Namespace) -> int:
     from matcher.skills import default_taxonomy
+    from matcher.suggest import parse_entries
 
-    taxonomy = default_taxonomy()
-    hits = taxonomy.parse(args.text)
+    # The same list as GET /api/v1/skills/parse: hits, then (no accept hit) suggestions.
+    entries = parse_entries(default_taxonomy(), args.text)
     if args.json:
-        print(
-            json.dumps(
-                [{"skill_id": h.skill_id, "score": h.score, "band": h.band} for h in hits],
-                ensure_ascii=False,
-            )
-        )
+        print(json.dumps(entries, ensure_ascii=False))
     else:
-        for h in hits:
-            skill = taxonomy.get(h.skill_id)
-            print(f"{h.skill_id:<24} {skill.name_zh if skill else '':<8} {h.score:6.1f}  {h.band}")
+        for e in entries:
+            print(f"{e['skill_id']:<24} {e['name_zh']:<8} {float(e['score']):6.1f}  {e['band']}")
     return 0
 
 

@@ -46,6 +46,11 @@ class Answers:
     text: str = ""
     heard: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    # Words that named no skill (the "say it" screen then offers the closest skills),
+    # and the guesses the person turned down since, which are not offered again.
+    # (None: nothing unsure; "" when nothing was said at all.)
+    unsure: str | None = None
+    declined: list[str] = field(default_factory=list)
     township: str = ""
     # Set when a screen is opened to change one answer (from a review): answering it
     # goes straight back there.

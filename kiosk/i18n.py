@@ -394,6 +394,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "flow.no": ("不是", "No"),
     "flow.untick": ("不对的, 点一下去掉", "Tap any that are wrong to remove them"),
     "flow.say_again": ("再说一遍", "Say it again"),
+    # -- words that named no skill: the closest skills to tap ("never lose a worker to a word")
+    "flow.suggest_title": ("是不是这些？", "Is it one of these?"),
+    "flow.suggest_hint": ("点一下您说的活，就接着往下办。", "Tap the work you meant to go on."),
+    "flow.suggest_all": ("都不是，看全部工种", "None of these: all kinds of work"),
+    "flow.say_other_way": ("或者换个说法，再说一遍：", "Or say it another way:"),
     "flow.right_next": ("对, 下一步", "Right, next"),
     "flow.more_people": ("更多", "More"),
     "flow.min15": ("15分", "15 min"),

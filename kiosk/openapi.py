@@ -19,9 +19,53 @@ _ERROR = {
                 "message": {"type": "string"},
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
             },
-        }
+        },
+        "suggestions": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Suggestion"},
+            "description": "extension: on the 422 of a check-in or job post whose text named "
+            "no known skill (err.no_skill), the closest skills, best first; nothing is stored",
+        },
     },
 }
+
+# Extension of the contract: the closest skills to a text that named none.
+_SUGGESTION = {
+    "type": "object",
+    "required": ["skill_id", "name_zh", "name_en", "score"],
+    "properties": {
+        "skill_id": {"type": "string"},
+        "name_zh": {"type": "string"},
+        "name_en": {"type": "string"},
+        "score": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "how close; under 50 unless the parser itself found it (confirm band)",
+        },
+    },
+}
+
+_PARSE_ENTRY = {
+    "type": "object",
+    "required": ["skill_id", "score", "band"],
+    "properties": {
+        "skill_id": {"type": "string"},
+        "score": {"type": "number"},
+        "band": {
+            "enum": ["accept", "confirm", "suggest"],
+            "description": "accept: use it; confirm: ask the person; suggest (extension): "
+            "the parser did not find it, offer it for the person to pick (score < 50)",
+        },
+        "name_zh": {"type": "string", "description": "extension: the skill's Chinese name"},
+        "name_en": {"type": "string", "description": "extension: the skill's English name"},
+    },
+}
+
+_NO_SKILL_422 = (
+    "invalid input (a reason per field); when a text named no known skill (err.no_skill) "
+    "the body also carries suggestions, the closest skills best first; nothing is stored"
+)
 
 _JOB = {
     "type": "object",
@@ -131,12 +175,17 @@ def _write(
     ok: dict[str, Any],
     params: list[dict[str, Any]],
     code: str = "200",
+    invalid: str = "error",
 ) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
         "security": [{"bearer": []}],
         "parameters": [_market_param(), *params, _IDEM],
-        "responses": {code: ok, **_errors(401, 403, 404, 409, 422)},
+        "responses": {
+            code: ok,
+            **_errors(401, 403, 404, 409),
+            "422": _json({"$ref": "#/components/schemas/Error"}, invalid),
+        },
     }
     if body:
         op["requestBody"] = {
@@ -170,6 +219,7 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": _ERROR,
+                "Suggestion": _SUGGESTION,
                 "Job": _JOB,
                 "Offer": _OFFER,
                 "JobIn": JobIn.model_json_schema(),
@@ -192,6 +242,7 @@ def openapi_document() -> dict[str, Any]:
                     _json({"$ref": "#/components/schemas/Job"}, "created"),
                     [],
                     "201",
+                    _NO_SKILL_422,
                 ),
                 "get": {
                     "summary": "Jobs of today (or ?date=)",
@@ -270,6 +321,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                     [],
                     "201",
+                    _NO_SKILL_422,
                 )
             },
             "/markets/{market}/workers/{worker_id}/offers": {
@@ -320,6 +372,10 @@ def openapi_document() -> dict[str, Any]:
             "/skills/parse": {
                 "get": {
                     "summary": "Free text to skill ids",
+                    "description": "The parser's hits best first (accept, confirm). When none "
+                    "is in the accept band, the closest skills not already listed follow with "
+                    "band 'suggest' (extension), so text the parser does not understand still "
+                    "gets something to offer.",
                     "parameters": [
                         {
                             "name": "text",
@@ -329,20 +385,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "required": ["skill_id", "score", "band"],
-                                    "properties": {
-                                        "skill_id": {"type": "string"},
-                                        "score": {"type": "number"},
-                                        "band": {"enum": ["accept", "confirm"]},
-                                    },
-                                },
-                            }
-                        ),
+                        "200": _json({"type": "array", "items": _PARSE_ENTRY}),
                         **_errors(422),
                     },
                 }

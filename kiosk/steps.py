@@ -36,8 +36,13 @@ from kiosk.validation import PHONE_RE, InvalidInput, normalise_phone
 from matcher.blocks import Blocked
 from matcher.markets import Market
 from matcher.scripts import ScriptError
+from matcher.skills import Skill
+from matcher.suggest import DEFAULT_LIMIT, suggest
 
 _DIGITS = re.compile(r"\D")
+# Skills offered for words that named none: with the tile of the whole picker, a
+# screen's seven choices.
+SUGGESTED = DEFAULT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +259,8 @@ async def skill_step(request: Request, flow: FlowDef, market: Market, answers: A
             answers.save(request, market.id)
             return flow.go(request, market, "skill", cat=cat, page=page.number)
         answers.toggle_skills(shown, checked)
+        # Chosen from the whole picker: what was offered for unclear words is moot.
+        answers.unsure = None
         answers.save(request, market.id)
         go = _text(source, "go")
         if go == "prev" and page.prev:
@@ -281,31 +288,86 @@ async def skill_step(request: Request, flow: FlowDef, market: Market, answers: A
     )
 
 
+def closest_skills(request: Request, answers: Answers) -> list[Skill]:
+    """The skills offered for words that named none ("是不是这些？"), best first: not
+    those the person turned down or already chose, never more than a screen's tiles
+    leave room for (the last tile is the whole picker)."""
+    if answers.unsure is None:
+        return []
+    tax = get_state(request).taxonomy
+    skip = set(answers.declined) | set(answers.skills)
+    found = suggest(tax, answers.unsure, limit=SUGGESTED + len(skip))
+    skills = [s for f in found if f.skill_id not in skip and (s := tax.get(f.skill_id))]
+    return skills[:SUGGESTED]
+
+
 async def say_step(request: Request, flow: FlowDef, market: Market, answers: Answers) -> Response:
     if request.method == "POST":
         form = await request.form()
+        pick = _text(form, "pick")
+        if pick:
+            return picked(request, flow, market, answers, pick)
         text = _text(form, "text").strip()[:100]
         hits = get_state(request).taxonomy.parse(text) if text else []
+        answers.declined = []
         if not hits:
-            answers.text = text
-            return screen(
+            # Not a dead end: the closest skills are offered as tiles, one tap each.
+            answers.unsure = text
+            answers.save(request, market.id)
+            return say_screen(
                 request,
                 flow,
                 market,
                 answers,
-                "say",
-                "step_say.html",
                 status_code=422,
                 error=t("err.no_skill", request_lang(request)),
             )
         answers.text = text
+        answers.unsure = None
         if flow.on_text is not None:
             flow.on_text(answers, text)
         answers.heard = [h.skill_id for h in hits if h.band == "accept"]
         answers.pending = [h.skill_id for h in hits if h.band == "confirm"][:3]
         answers.save(request, market.id)
         return flow.go(request, market, "confirm")
-    return screen(request, flow, market, answers, "say", "step_say.html")
+    return say_screen(request, flow, market, answers)
+
+
+def say_screen(
+    request: Request,
+    flow: FlowDef,
+    market: Market,
+    answers: Answers,
+    *,
+    status_code: int = 200,
+    error: str = "",
+) -> Response:
+    return screen(
+        request,
+        flow,
+        market,
+        answers,
+        "say",
+        "step_say.html",
+        status_code=status_code,
+        error=error,
+        suggestions=closest_skills(request, answers),
+    )
+
+
+def picked(request: Request, flow: FlowDef, market: Market, answers: Answers, sid: str) -> Response:
+    """A suggested skill tapped: chosen as from the picker, and on to the next question."""
+    if sid not in get_state(request).taxonomy:
+        return flow.go(request, market, "say")
+    if sid not in answers.skills:
+        if len(answers.skills) >= answers.max_skills:
+            answers.fail("err.too_many", max=str(answers.max_skills))
+            answers.save(request, market.id)
+            return flow.go(request, market, "say")
+        answers.skills.append(sid)
+    answers.unsure, answers.declined = None, []
+    answers.save(request, market.id)
+    return flow.go(request, market, flow.next_of("skills", answers))
 
 
 async def confirm_step(
@@ -321,6 +383,8 @@ async def confirm_step(
             sid = answers.pending.pop(0)
             if answer == "yes" and sid not in answers.heard:
                 answers.heard.append(sid)
+            elif answer == "no":
+                answers.declined.append(sid)
             answers.save(request, market.id)
             return flow.go(request, market, "confirm")
         if _text(form, "go") == "again":
@@ -334,13 +398,18 @@ async def confirm_step(
         answers.heard = []
         answers.save(request, market.id)
         if not answers.skills:
+            # All of it unticked: the words named nothing after all; offer the closest.
+            answers.declined += [s for s in understood if s not in checked]
+            answers.unsure = answers.text
             answers.fail("err.no_skill")
             answers.save(request, market.id)
             return flow.go(request, market, "say")
         return flow.go(request, market, flow.next_of("skills", answers))
     if not answers.pending and not answers.heard:
         if answers.text:
-            # Every guess was "no": ask again rather than show an empty list.
+            # Every guess was "no": ask again rather than show an empty list, with the
+            # closest skills but those guesses to tap.
+            answers.unsure = answers.text
             answers.fail("err.no_skill")
             answers.save(request, market.id)
         return flow.go(request, market, "say")

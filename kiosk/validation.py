@@ -21,6 +21,7 @@ from matcher.places import Gazetteer
 from matcher.screening import day_floor, hourly_floor, screen
 from matcher.skills import Taxonomy
 from matcher.specs import CheckinSpec, JobSpec
+from matcher.suggest import Suggestion, suggest
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Control characters (except tab/newline in long text) never belong in a posting; they
@@ -50,9 +51,16 @@ class FieldError:
 
 
 class InvalidInput(Exception):
-    def __init__(self, errors: dict[str, FieldError]) -> None:
+    """``errors``: field name → what is wrong with it. ``suggestions``: when a text named
+    no known skill (``err.no_skill``), the skills it probably meant, best first, so the
+    refusal is not a dead end (``matcher.suggest``); nothing is stored for them."""
+
+    def __init__(
+        self, errors: dict[str, FieldError], suggestions: tuple[Suggestion, ...] = ()
+    ) -> None:
         super().__init__(", ".join(errors))
         self.errors = errors
+        self.suggestions = suggestions
 
 
 class _Strict(BaseModel):
@@ -184,6 +192,14 @@ def _check_skills(
     return tuple(hits[:5])
 
 
+def _refused(errors: dict[str, FieldError], text: str, ctx: Context) -> InvalidInput:
+    """The refusal of a post or check-in; one whose text named no skill carries the
+    closest skills to that text."""
+    if any(e.key == "err.no_skill" for e in errors.values()):
+        return InvalidInput(errors, tuple(suggest(ctx.taxonomy, text)))
+    return InvalidInput(errors)
+
+
 def parse_job(body: Any, ctx: Context) -> JobSpec:
     if not isinstance(body, dict):
         raise InvalidInput({"body": FieldError("err.body")})
@@ -198,7 +214,8 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
     today = local_day(now)
     title = clean_text(data.title)
     description = clean_text(data.description)
-    skills = _check_skills(data.skills, f"{title} {description}", ctx, errors, "skills")
+    said = f"{title} {description}".strip()
+    skills = _check_skills(data.skills, said, ctx, errors, "skills")
     phone = normalise_phone(data.employer_phone)
     if not PHONE_RE.match(phone):
         errors["employer_phone"] = FieldError("err.phone")
@@ -232,7 +249,7 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
             min(start - timedelta(minutes=30), start), min(now + timedelta(minutes=15), start)
         )
     if errors:
-        raise InvalidInput(errors)
+        raise _refused(errors, said, ctx)
     place = clean_text(data.interview_place) or "1号洽谈桌"
     return JobSpec(
         title=title,
@@ -323,7 +340,7 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
     else:
         until = datetime.combine(local_day(now), time(23, 59), tzinfo=TZ)
     if errors:
-        raise InvalidInput(errors)
+        raise _refused(errors, skills_text, ctx)
     return CheckinSpec(
         phone=phone,
         name=clean_text(data.name),

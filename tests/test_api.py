@@ -1,7 +1,12 @@
-"""The JSON API v1 contract (shared/API.md), through the ASGI app on a real server."""
+"""The JSON API v1 contract (docs/API.md), through the ASGI app on a real server."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +21,8 @@ from matcher.markets import MARKETS
 from matcher.queue import Matcher
 
 pytestmark = pytest.mark.usefixtures("redis")
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CONTRACT_STATS = {
     "date",
@@ -394,6 +401,133 @@ async def test_skills_endpoints(client: Client) -> None:
     assert all(h["band"] != "accept" for h in hits)
 
 
+# -- text that names no skill: suggestions, never a dead end (docs/API.md, extension) --
+
+NOT_UNDERSTOOD = "我啥都能干一点"  # `kuaizhao skills parse` gives no accept hit
+SUGGESTION_KEYS = {"skill_id", "name_zh", "name_en", "score"}
+
+
+def assert_suggestions(body: dict[str, Any]) -> list[dict[str, Any]]:
+    suggestions: list[dict[str, Any]] = body["suggestions"]
+    assert len(suggestions) == 6
+    assert all(set(s) == SUGGESTION_KEYS for s in suggestions)
+    assert len({s["skill_id"] for s in suggestions}) == 6
+    scores = [s["score"] for s in suggestions]
+    assert scores == sorted(scores, reverse=True)
+    return suggestions
+
+
+async def test_a_checkin_whose_words_name_no_skill_gets_suggestions(
+    client: Client, auth: dict[str, str]
+) -> None:
+    body = checkin_body(1, skills=None, skills_text=NOT_UNDERSTOOD)
+    r = await client.post("/api/v1/markets/kaili/checkins", json=body, headers=auth)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input" and set(error["fields"]) == {"skills_text"}
+    assert "没认出" in error["fields"]["skills_text"]
+    suggestions = assert_suggestions(r.json())
+    assert suggestions[0] == {
+        "skill_id": "general_laborer",
+        "name_zh": "小工",
+        "name_en": "general construction laborer",
+        "score": 0.0,
+    }
+    # Nothing is stored: the worker is not checked in, nothing was counted.
+    store = client.state.store
+    wid = store.worker_id(body["phone"])
+    assert await store.get_checkin("kaili", wid) is None
+    assert (await client.get("/api/v1/markets/kaili/stats")).json()["checkins"] == 0
+    assert (await client.get(f"/api/v1/markets/kaili/workers/{wid}/offers")).json() == []
+    # A suggestion is a skill id to send again with.
+    again = {**body, "skills": [suggestions[1]["skill_id"]]}
+    r = await client.post("/api/v1/markets/kaili/checkins", json=again, headers=auth)
+    assert r.status_code == 201, r.text
+    assert r.json()["skills"] == ["porter"]
+
+
+async def test_suggestions_come_with_the_other_refusals_of_the_same_body(
+    client: Client, auth: dict[str, str]
+) -> None:
+    body = checkin_body(1, phone="12345", skills=None, skills_text="帮橱")
+    r = await client.post("/api/v1/markets/kaili/checkins", json=body, headers=auth)
+    assert r.status_code == 422
+    assert set(r.json()["error"]["fields"]) == {"phone", "skills_text"}
+    assert assert_suggestions(r.json())[0]["skill_id"] == "kitchen_helper"
+
+
+async def test_a_job_whose_words_name_no_skill_gets_suggestions(
+    client: Client, auth: dict[str, str]
+) -> None:
+    body = job_body(skills=None, title="做那个的", description="今天就要")
+    r = await client.post("/api/v1/markets/kaili/jobs", json=body, headers=auth)
+    assert r.status_code == 422, r.text
+    assert set(r.json()["error"]["fields"]) == {"skills"}
+    assert_suggestions(r.json())
+    assert (await client.get("/api/v1/markets/kaili/jobs")).json() == []
+    assert (await client.get("/api/v1/markets/kaili/stats")).json()["jobs_posted"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/markets/kaili/checkins", checkin_body(1, phone="12345")),
+        ("/api/v1/markets/kaili/checkins", checkin_body(1, skills=["astronaut"])),
+        ("/api/v1/markets/kaili/checkins", checkin_body(1, skills=None, skills_text="")),
+        ("/api/v1/markets/kaili/jobs", job_body(headcount=0)),
+        ("/api/v1/markets/kaili/jobs", job_body(skills=None, title="招两个搬砖的", headcount=0)),
+    ],
+)
+async def test_other_refusals_carry_no_suggestions(
+    client: Client, auth: dict[str, str], path: str, body: dict[str, Any]
+) -> None:
+    r = await client.post(path, json=body, headers=auth)
+    assert r.status_code == 422, r.text
+    assert set(r.json()) == {"error"}
+
+
+async def test_parse_endpoint_names_hits_and_suggests_when_nothing_is_accepted(
+    client: Client,
+) -> None:
+    keys = {"skill_id", "score", "band", "name_zh", "name_en"}
+    hits = (await client.get("/api/v1/skills/parse", params={"text": "会砌墙"})).json()
+    assert hits[0] == {
+        "skill_id": "bricklayer",
+        "score": hits[0]["score"],
+        "band": "accept",
+        "name_zh": "泥瓦工",
+        "name_en": "bricklayer / mason",
+    }
+    assert all(set(h) == keys and h["band"] != "suggest" for h in hits)
+    # Only unsure guesses: they come first, the suggestions not already listed follow.
+    hits = (await client.get("/api/v1/skills/parse", params={"text": "xg"})).json()
+    bands = [h["band"] for h in hits]
+    assert bands[0] == "confirm" and bands[-1] == "suggest"
+    assert bands == sorted(bands, key=["confirm", "suggest"].index)
+    assert len({h["skill_id"] for h in hits}) == len(hits)
+    assert all(set(h) == keys for h in hits)
+    assert all(h["score"] < 50 for h in hits if h["band"] == "suggest")
+    # Nothing understood at all: suggestions only, so there is always something to offer.
+    hits = (await client.get("/api/v1/skills/parse", params={"text": NOT_UNDERSTOOD})).json()
+    assert [h["band"] for h in hits] == ["suggest"] * 6
+    assert hits[0]["skill_id"] == "general_laborer" and hits[0]["name_zh"] == "小工"
+
+
+@pytest.mark.parametrize("text", ["会砌墙", "xg", NOT_UNDERSTOOD])
+async def test_the_cli_prints_the_apis_parse_list(client: Client, text: str) -> None:
+    api = (await client.get("/api/v1/skills/parse", params={"text": text})).json()
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "kiosk.cli", "skills", "parse", text, "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == api
+
+
 async def test_openapi_document(client: Client) -> None:
     doc = (await client.get("/api/v1/openapi.json")).json()
     assert doc["openapi"].startswith("3.")
@@ -415,6 +549,20 @@ async def test_openapi_document(client: Client) -> None:
         assert path in paths, path
     job_in = doc["components"]["schemas"]["JobIn"]
     assert job_in["additionalProperties"] is False
+    # The extension: suggestions on a refusal for words that named no skill, and the
+    # parse endpoint's names and "suggest" band.
+    schemas = doc["components"]["schemas"]
+    assert schemas["Error"]["properties"]["suggestions"]["items"] == {
+        "$ref": "#/components/schemas/Suggestion"
+    }
+    assert set(schemas["Suggestion"]["required"]) == {"skill_id", "name_zh", "name_en", "score"}
+    for path in ("/markets/{market}/checkins", "/markets/{market}/jobs"):
+        refused = paths[path]["post"]["responses"]["422"]
+        assert "suggestions" in refused["description"]
+    parse = paths["/skills/parse"]["get"]["responses"]["200"]["content"]["application/json"]
+    entry = parse["schema"]["items"]
+    assert entry["properties"]["band"]["enum"] == ["accept", "confirm", "suggest"]
+    assert {"name_zh", "name_en"} <= set(entry["properties"])
 
 
 async def test_health(client: Client) -> None:

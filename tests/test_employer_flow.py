@@ -243,6 +243,43 @@ async def test_how_many_is_heard_in_what_was_said(client: Client) -> None:
     assert s.one(".tile-btn[name=headcount][value='3']")["aria-pressed"] == "true"
 
 
+async def test_words_that_name_no_trade_offer_the_closest(client: Client) -> None:
+    """ "是不是这些？" on the employer's side: a tap chooses the trade as the picker would
+    and goes on to how many; the words that were not understood are not the job's title."""
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await follow(client, s, "a.tile-say")
+    s = await press(client, s, "button.btn-next", fill={"text": "做那个的"})
+    assert s.status == 422
+    assert s.one("#suggest-title").get_text() == "是不是这些？"
+    picks = [str(b["value"]) for b in s.page.select(".suggest button[name=pick]")]
+    assert len(picks) == 6 and picks[0] == "general_laborer"
+    assert s.one(".suggest a.tile-all")["href"] == "/m/kaili/employer/skills"
+    s = await press(client, s, ".suggest button[name=pick][value=cleaner]")
+    assert s.path == "/m/kaili/employer/headcount"
+    while s.path != "/m/kaili/employer/review":
+        s = await press(client, s, "button.btn-next")
+    assert "保洁" in s.text() and "做那个的" not in s.text()
+    s = await press(client, s, "button.btn-next")
+    [job] = await jobs(client)
+    assert job["skills"] == ["cleaner"] and job["title"] == "保洁"
+
+
+async def test_a_suggestion_past_the_most_trades_is_refused(client: Client) -> None:
+    s = await get(client, "/m/kaili/employer")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await follow(client, s, "a[data-category=construction]")
+    five = [str(b["value"]) for b in s.page.select("input[name=skills]")][1:6]
+    s = await press(client, s, "button.btn-back", tick=five)
+    s = await follow(client, s, "a.tile-say")
+    s = await press(client, s, "button.btn-next", fill={"text": "做那个的"})
+    picks = [str(b["value"]) for b in s.page.select(".suggest button[name=pick]")]
+    assert not set(picks) & set(five)  # already chosen: not offered again
+    s = await press(client, s, f".suggest button[name=pick][value={picks[0]}]")
+    assert s.path == "/m/kaili/employer/say"
+    assert s.one(".form-error").get_text() == "最多选 5 个"
+
+
 async def _post_saying(client: Client, text: str) -> Screen:
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})

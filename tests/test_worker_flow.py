@@ -200,6 +200,144 @@ async def test_nothing_understood_asks_again(client: Client) -> None:
     assert s.status == 422
     assert "没认出" in s.one(".form-error").get_text()
     assert s.one("input[name=text]")["value"] == "帮忙"
+    # ... and is not a dead end: the closest skills to tap (below).
+    assert s.one("#suggest-title").get_text() == "是不是这些？"
+
+
+# -- words that name no skill: "是不是这些？" -----------------------------------------
+
+NOT_UNDERSTOOD = "我啥都能干一点"  # `kuaizhao skills parse` gives no accept hit
+
+
+def suggested(s: Screen) -> list[str]:
+    return [str(b["value"]) for b in s.page.select(".suggest button.tile-btn[name=pick]")]
+
+
+async def say_not_understood(client: Client, text: str = NOT_UNDERSTOOD) -> Screen:
+    s = await get(client, "/m/kaili/worker")
+    s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
+    s = await follow(client, s, "a.tile-say")
+    return await press(client, s, "button.btn-next", fill={"text": text})
+
+
+async def test_words_that_name_no_skill_offer_the_closest_skills(client: Client) -> None:
+    s = await say_not_understood(client)
+    assert s.status == 422 and s.path == "/m/kaili/worker/say"
+    assert s.question == "说一说您会干的活"  # still the screen's one question
+    assert len(s.page.select("h1")) == 1
+    assert "没认出是什么活" in s.one(".form-error").get_text()
+    section = s.one("section.suggest")
+    assert section["aria-labelledby"] == "suggest-title"
+    assert s.one("h2#suggest-title[data-say]").get_text() == "是不是这些？"
+    # Six big tiles (pictogram and word), the hall's common trades for words this vague,
+    # and the whole picker: seven choices, as on every screen.
+    assert suggested(s) == [
+        "general_laborer",
+        "porter",
+        "cleaner",
+        "farm_hand",
+        "kitchen_helper",
+        "fruit_picker",
+    ]
+    tiles = section.select(".tile-btn")
+    assert len(choices(s)) == len(tiles) == 7 <= MAX_CHOICES
+    assert all(t.select_one("img.pict") and t.select_one(".tile-word") for t in tiles)
+    assert [t.get_text(" ", strip=True) for t in tiles][:2] == ["小工", "搬运装卸工"]
+    assert str(tiles[1].select_one("img")["src"]).startswith("/static/icons/skills/porter.svg")  # type: ignore[index]
+    picker = s.one(".suggest a.tile-btn.tile-all")
+    assert picker["href"] == "/m/kaili/worker/skills"
+    assert picker.get_text(strip=True) == "都不是，看全部工种"
+    form = s.one(".suggest form")
+    assert form["method"] == "post" and form["action"] == "/m/kaili/worker/say"
+    assert form.select_one("input[type=hidden][name=csrf]") is not None
+    # Saying it again stays possible, with the words kept; the keyboard does not pop up
+    # over the tiles.
+    field = s.one("input[name=text]")
+    assert field["value"] == NOT_UNDERSTOOD and not field.has_attr("autofocus")
+    assert s.one("label[for=say-text]").get_text() == "或者换个说法，再说一遍："
+    assert s.one("button.btn-next")["form"] == "step-form"
+    assert await checkins(client) == 0
+
+
+async def test_a_tapped_suggestion_is_chosen_as_from_the_picker(client: Client) -> None:
+    s = await say_not_understood(client)
+    s = await press(client, s, ".suggest button[name=pick][value=porter]")
+    assert s.status == 200 and s.path == "/m/kaili/worker/place"
+    s = await follow(client, s, "a.btn-back")
+    assert [c.get_text() for c in s.page.select(".chip")] == ["搬运装卸工"]
+    assert "选了 1 个" in s.one("a[data-category=construction]").get_text()
+    # Back on "say it": the offer is gone with the choice.
+    s = await get(client, "/m/kaili/worker/say")
+    assert s.page.select_one(".suggest") is None
+    assert s.one("input[name=text]").has_attr("autofocus")
+    s = await get(client, "/m/kaili/worker/place")
+    s = await press(client, s, "button.tile-county")
+    s = await press(client, s, "button[name=reach][value=county]")
+    s = await press(client, s, "button.btn-next")
+    assert s.path == "/m/kaili/worker/offers"
+    ck = await client.state.store.get_checkin("kaili", client.state.store.worker_id(PHONE))
+    assert ck["skills"] == ["porter"]
+
+
+async def test_the_whole_picker_is_one_tap_away(client: Client) -> None:
+    s = await say_not_understood(client)
+    s = await follow(client, s, ".suggest a.tile-all")
+    assert s.path == "/m/kaili/worker/skills"
+    assert s.question == "您会干什么活?"
+    s = await follow(client, s, "a[data-category=services]")
+    s = await press(client, s, "button.btn-next", tick=["cleaner"])
+    assert s.path == "/m/kaili/worker/place"
+    s = await get(client, "/m/kaili/worker/say")
+    assert s.page.select_one(".suggest") is None  # chosen from the picker: moot
+
+
+async def test_the_offer_survives_a_reload_and_a_language_switch(client: Client) -> None:
+    await say_not_understood(client, "帮橱")
+    s = await get(client, "/m/kaili/worker/say")
+    assert s.status == 200
+    assert suggested(s)[0] == "kitchen_helper"  # sounds as 帮厨
+    assert s.one("input[name=text]")["value"] == "帮橱"
+    await client.get("/lang/en", params={"next": "/"})
+    s = await get(client, "/m/kaili/worker/say")
+    assert s.one("#suggest-title").get_text() == "Is it one of these?"
+    assert s.one(".suggest .tile-btn[value=kitchen_helper]").get_text(strip=True) == (
+        "kitchen helper"
+    )
+    assert s.one(".suggest a.tile-all").get_text(strip=True) == "None of these: all kinds of work"
+
+
+async def test_guesses_turned_down_are_not_offered_again(client: Client) -> None:
+    s = await say_not_understood(client, "xg")
+    assert s.question == "您是说 小工 吗?"
+    declined: list[str] = []
+    while s.page.select_one("button[value=no]") is not None:
+        declined.append(str(s.one(".guess")["data-skill"]))
+        s = await press(client, s, "button[value=no]")
+    assert s.path == "/m/kaili/worker/say"
+    assert "没认出" in s.one(".form-error").get_text()
+    assert declined[0] == "general_laborer"
+    offered = suggested(s)
+    assert len(offered) == 6 and not set(offered) & set(declined)
+    s = await press(client, s, f".suggest button[name=pick][value={offered[0]}]")
+    assert s.path == "/m/kaili/worker/place"
+
+
+async def test_unticking_everything_heard_offers_the_closest_too(client: Client) -> None:
+    s = await say_not_understood(client, "我会开车和做饭")
+    assert s.question == "是这些活吗?"
+    s = await press(client, s, "button.btn-next", untick=["driver", "chef"])
+    assert s.path == "/m/kaili/worker/say"
+    assert "没认出" in s.one(".form-error").get_text()
+    assert not {"driver", "chef"} & set(suggested(s))
+
+
+async def test_a_forged_pick_is_not_a_skill(client: Client) -> None:
+    s = await say_not_understood(client)
+    r = await client.post(str(s.one(".suggest form")["action"]), data={"pick": "astronaut"})
+    assert r.status_code == 303 and r.headers["location"] == "/m/kaili/worker/say"
+    s = await get(client, "/m/kaili/worker/say")
+    assert suggested(s)[0] == "general_laborer"  # still offered, nothing chosen
+    assert await checkins(client) == 0
 
 
 async def test_double_tap_and_resubmission_check_in_once(client: Client) -> None:
