@@ -1,0 +1,53 @@
+"""The worker's check-in and the ticket."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # -- worker check-in
+    "worker.title": ("找活登记", "Check in for work"),
+    "worker.phone": ("手机号", "Mobile number"),
+    "worker.name": ("怎么称呼 (可不填)", "Your name (optional)"),
+    "worker.skills": ("会干什么活?", "What work can you do?"),
+    "worker.skills_text": ("或者说/写出来", "Or say / type it"),
+    "worker.township": ("住在哪个镇?", "Which township do you live in?"),
+    "worker.reach": ("能去多远?", "How far can you go?"),
+    "reach.township": ("只在本镇", "My township only"),
+    "reach.county": ("本县都行", "Anywhere in the county"),
+    "reach.prefecture": ("全州都行", "Anywhere in the prefecture"),
+    "worker.min_wage": ("最低日薪 (元)", "Lowest day wage (yuan)"),
+    "worker.submit": ("登记", "Check in"),
+    "worker.done": ("已登记, 有活会叫您", "You are checked in; we will call you"),
+    "worker.number": ("您的号码", "Your number"),
+    "worker.offers": ("给您的活", "Jobs for you"),
+    "worker.no_offers": ("还没有合适的活, 请稍等", "No job for you yet, please wait"),
+    "worker.booked": ("您已预约面试", "Your interview is booked"),
+    "worker.returning": (
+        "上次: {skills}, {place} — 今天一样吗?",
+        "Last time: {skills}, {place} — same today?",
+    ),
+    "worker.same": ("一样, 登记", "Same, check me in"),
+    "worker.change": ("换一换", "Change"),
+    "offer.accept": ("接这个活", "Take this job"),
+    "offer.decline": ("不要", "No thanks"),
+    "offer.expires": ("{time} 前决定", "Decide before {time}"),
+    "offer.status.pending": ("待确认", "Waiting for you"),
+    "offer.status.accepted": ("已接受", "Accepted"),
+    "offer.status.declined": ("已拒绝", "Declined"),
+    "offer.status.expired": ("已过期", "Expired"),
+    "offer.status.withdrawn": ("已撤回", "Withdrawn"),
+    # -- ticket
+    "ticket.title": ("面试凭条", "Interview ticket"),
+    "ticket.ref": ("凭条号", "Reference"),
+    "ticket.when": ("面试时间", "Interview at"),
+    "ticket.where": ("面试地点", "Interview place"),
+    "ticket.employer": ("老板", "Employer"),
+    "ticket.job": ("活", "Job"),
+    "ticket.print": ("打印凭条", "Print ticket"),
+    "ticket.work": ("干活时间地点", "Work time and place"),
+    "ticket.wage": ("工钱", "Pay"),
+    "ticket.status.booked": ("已预约", "Booked"),
+    "ticket.status.hired": ("已录用", "Hired"),
+    "ticket.status.not_hired": ("未录用", "Not hired"),
+    "ticket.status.no_show": ("没来", "No-show"),
+    "ticket.status.cancelled": ("已取消", "Cancelled"),
+}
