@@ -219,6 +219,7 @@ class Taxonomy:
         self._order = {s.id: i for i, s in enumerate(skills)}
         self._ix = self._build(skills)
         self._words = words
+        self._generic = _GENERIC_KEYS | (words.effort if words is not None else frozenset())
 
     @classmethod
     def load(cls, path: Path | None = None) -> Taxonomy:
@@ -372,12 +373,12 @@ class Taxonomy:
                 if any(a <= i and i + length <= b and b - a > length for a, b in inside):
                     continue  # part of a longer name the segmenter kept whole
                 if len(key) == length and key in ix.zh:
-                    weight = length * (0.6 if key in _GENERIC_KEYS else 1.0)
+                    weight = length * (0.6 if key in self._generic else 1.0)
                     cands.append((i, i + length, weight, key))
         for start, end, key in _best_cover(len(s), cands):
             skills = ix.zh[key]
             rule = _CONTEXT_RULES.get(key)
-            kind = _Kind.GENERIC if key in _GENERIC_KEYS else _Kind.EXACT
+            kind = _Kind.GENERIC if key in self._generic else _Kind.EXACT
             if rule is not None and any(w in s for w in rule[0]):
                 skills, kind = (rule[1],), _Kind.EXACT
             out.append(_Match(skills, kind, float(end - start), start))

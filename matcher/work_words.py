@@ -38,6 +38,11 @@ PLACES = frozenset(
         "slaughterhouse",
     }
 )  # fmt: skip
+# Effort, not a trade: 有力气, 下力, 干粗活 say someone will do hard work, and next to a
+# trade (有力气 搬运) they add nothing to it. Such descriptions act like the taxonomy's
+# generic words: alone they earn a question, beside a trade they are ignored.
+_EFFORT_SOURCE = "effort description"
+_EFFORT_MARKS = ("力", "活", "苦", "累", "粗", "零工")
 # jieba's frequency for the words it is taught: high enough to win over its own splits.
 _TAUGHT_FREQ = 100_000
 
@@ -63,8 +68,10 @@ class WorkWords:
         verbs: dict[str, tuple[str, ...]],
         frames: dict[tuple[str, str], tuple[str, ...]],
         taught: Iterable[str] = (),
+        effort: Iterable[str] = (),
     ) -> None:
         self.occupations = occupations
+        self.effort = frozenset(effort)
         self.objects = objects
         self.verbs = verbs
         self.frames = frames
@@ -88,12 +95,20 @@ class WorkWords:
         for row in _rows(d / "frames.csv"):
             alts = [a for a in row.get("alt_skill_ids", "").split("|") if a]
             frames.setdefault((row["verb_class"], row["object_class"]), (row["skill_id"], *alts))
+        occupations = _rows(d / "occupations.csv")
+        effort = [
+            row["word"]
+            for row in occupations
+            if row.get("source", "").startswith(_EFFORT_SOURCE)
+            and any(mark in row["word"] for mark in _EFFORT_MARKS)
+        ]
         return cls(
-            grouped(_rows(d / "occupations.csv"), "word", "skill_id"),
+            grouped(occupations, "word", "skill_id"),
             grouped(_rows(d / "objects.csv"), "word", "class"),
             grouped(_rows(d / "verbs.csv"), "word", "class"),
             frames,
             taught,
+            effort,
         )
 
     def skills_used(self) -> set[str]:
