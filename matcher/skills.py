@@ -212,12 +212,18 @@ def _best_cover(n: int, candidates: list[tuple[int, int, float, _P]]) -> list[tu
 
 class Taxonomy:
     def __init__(self, skills: list[Skill], words: WorkWords | None = None) -> None:
+        # Words the vocabulary adds (matcher.work_words) are matched as written and by
+        # their pinyin, but never by their initials: initials are a last resort, and
+        # hundreds of long-tail words would drown the curated ones (wg is 瓦工).
+        added: frozenset[str] = frozenset()
         if words is not None:
+            before = {w for s in skills for w in s.synonyms}
             skills = _with_occupations(skills, words)
-        self._skills = skills
+            added = frozenset(w for s in skills for w in s.synonyms) - before
         self._by_id = {s.id: s for s in skills}
         self._order = {s.id: i for i, s in enumerate(skills)}
-        self._ix = self._build(skills)
+        self._skills = skills
+        self._ix = self._build(skills, added)
         self._words = words
         self._generic = _GENERIC_KEYS | (words.effort if words is not None else frozenset())
 
@@ -275,7 +281,7 @@ class Taxonomy:
     # ---- index building --------------------------------------------------------------------
 
     @staticmethod
-    def _build(skills: list[Skill]) -> _Indexes:
+    def _build(skills: list[Skill], added: frozenset[str] = frozenset()) -> _Indexes:
         ix = _Indexes()
         for skill in skills:
             words = [skill.name_zh, *skill.synonyms]
@@ -301,7 +307,8 @@ class Taxonomy:
                 if rank == 0:
                     _add(ix.initials_name, skill.initials or initials, skill.id)
                 else:
-                    _add(ix.initials_synonym, initials, skill.id)
+                    if word not in added:
+                        _add(ix.initials_synonym, initials, skill.id)
                 ix.fuzzy_zh.append(key)
                 ix.fuzzy_zh_skill.append(skill.id)
                 ix.fuzzy_py.append(joined)
