@@ -131,14 +131,6 @@ class WorkWords:
                 return found
         return None
 
-    def _split(self, word: str) -> tuple[str, str] | None:
-        """A token jieba kept whole that is itself verb + object (摘杨梅, 护理老人)."""
-        for cut in range(1, len(word)):
-            verb, obj = word[:cut], word[cut:]
-            if verb in self.verbs and obj in self.objects:
-                return verb, obj
-        return None
-
     @staticmethod
     def _bind_first(
         order: Iterable[int],
@@ -174,13 +166,6 @@ class WorkWords:
         toks = [(w, a, b) for w, a, b in (tokens or self.tokens(text)) if not any(covered[a:b])]
         hits: list[WordHit] = []
         used: set[int] = set()
-        for i, (word, a, b) in enumerate(toks):
-            if word in self.objects or word in self.verbs:
-                continue
-            split = self._split(word)
-            if split is not None and (skills := self.frame(*split)):
-                hits.append(WordHit(skills, a, b, True))
-                used.add(i)
 
         def bind(verb_at: int, obj_at: int) -> bool:
             skills = self.frame(toks[verb_at][0], toks[obj_at][0])
