@@ -45,3 +45,23 @@ def checkin_body(n: int = 1, **kw: Any) -> dict[str, Any]:
     }
     body.update(kw)
     return body
+
+
+def drawn_checkin_body(n: int, drawn: dict[str, Any]) -> dict[str, Any]:
+    """A check-in from the property tests' drawn person (``until`` as HH:MM)."""
+    rest = {k: v for k, v in drawn.items() if k != "until"}
+    return checkin_body(n, **rest, available_until=at(drawn["until"]))
+
+
+def drawn_job_body(i: int, drawn: dict[str, Any]) -> dict[str, Any]:
+    """A job post from the property tests' drawn post (``start`` as HH:MM)."""
+    return job_body(
+        skills=drawn["skills"],
+        township=drawn["township"],
+        wage_yuan=drawn["wage_yuan"],
+        headcount=drawn["headcount"],
+        start_at=at(drawn["start"]),
+        interview_at=at("09:30"),
+        end_at=at("17:00"),
+        title=f"活{i}",
+    )

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from builders import at, checkin_body, job_body
+from builders import checkin_body, drawn_checkin_body, drawn_job_body, job_body
 from conftest import drain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -74,25 +74,14 @@ async def test_no_offer_breaks_a_hard_constraint(
 
     async def check_ins() -> None:
         for n, p in enumerate(crowd, 1):
-            body = checkin_body(
-                n, **{k: v for k, v in p.items() if k != "until"}, available_until=at(p["until"])
-            )
+            body = drawn_checkin_body(n, p)
             await store.check_in(
                 "kaili", parse_checkin(body, c), request_id=f"c{n}", fingerprint=body
             )
 
     async def post_jobs() -> None:
         for i, j in enumerate(jobs):
-            body = job_body(
-                skills=j["skills"],
-                township=j["township"],
-                wage_yuan=j["wage_yuan"],
-                headcount=j["headcount"],
-                start_at=at(j["start"]),
-                interview_at=at("09:30"),
-                end_at=at("17:00"),
-                title=f"活{i}",
-            )
+            body = drawn_job_body(i, j)
             await store.post_job("kaili", parse_job(body, c), request_id=f"j{i}", fingerprint=body)
 
     if order:

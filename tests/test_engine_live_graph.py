@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from builders import at, checkin_body, job_body
+from builders import drawn_checkin_body, drawn_job_body
 from conftest import drain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -122,26 +122,11 @@ async def _play(
     posted: list[tuple[str, int]] = [("j", i) for i in range(len(jobs))]
     for kind, n in arrivals + posted if workers_first else posted + arrivals:
         if kind == "w":
-            p = crowd[n]
-            body = checkin_body(
-                n + 1,
-                **{k: v for k, v in p.items() if k != "until"},
-                available_until=at(p["until"]),
-            )
+            body = drawn_checkin_body(n + 1, crowd[n])
             spec = parse_checkin(body, c)
             await store.check_in("kaili", spec, request_id=f"c{n}", fingerprint=body)
         else:
-            j = jobs[n]
-            body = job_body(
-                skills=j["skills"],
-                township=j["township"],
-                wage_yuan=j["wage_yuan"],
-                headcount=j["headcount"],
-                start_at=at(j["start"]),
-                interview_at=at("09:30"),
-                end_at=at("17:00"),
-                title=f"活{n}",
-            )
+            body = drawn_job_body(n, jobs[n])
             await store.post_job("kaili", parse_job(body, c), request_id=f"j{n}", fingerprint=body)
         # Each arrival is decided before the next, as a matcher in service does.
         await drain(matcher)
