@@ -22,6 +22,7 @@ from matcher.engine import Engine
 from matcher.pool import WorkerPool, job_facts, worker_facts
 from matcher.records import loads, strs
 from matcher.scoring import eligible_pair, score_pair
+from matcher.scripts import ScriptError
 
 log = logging.getLogger(__name__)
 
@@ -203,5 +204,9 @@ async def _withdraw(engine: Engine, market: str, offer_id: str) -> None:
             now_ms=to_ms(now),
             reason="batch",
         )
-    except Exception:
-        log.debug("offer %s no longer pending", offer_id)
+    except ScriptError as exc:
+        # Answered, expired or moved since the pass read it: nothing left to withdraw.
+        # Anything else (a lost connection) is not this pass's to swallow.
+        if exc.code != "no_offer" and not exc.code.startswith("offer_"):
+            raise
+        log.debug("offer %s no longer pending (%s)", offer_id, exc.code)
