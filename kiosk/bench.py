@@ -293,6 +293,18 @@ def _parse() -> dict[str, Any]:
     return report
 
 
+def _screening() -> dict[str, Any]:
+    """Screening's precision and recall (a case is caught when blocked or held; a
+    lawful one must pass) on the labelled cases and, apart, on the outside ones."""
+    from matcher.screening import CASES, OUTSIDE_CASES, evaluate
+
+    report: dict[str, Any] = {"bench": "screening"}
+    for name, path in (("cases", CASES), ("outside", OUTSIDE_CASES)):
+        result = evaluate(path).as_json()
+        report[name] = {k: v for k, v in result.items() if k != "by_field"}
+    return report
+
+
 @contextlib.asynccontextmanager
 async def _private_store(clock: Any, **overrides: Any) -> Any:
     """A throwaway embedded server and a store on it."""
@@ -423,6 +435,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         return _match([10_000, 100_000])
     if args.what == "parse":
         return _parse()
+    if args.what == "screening":
+        return _screening()
     if args.what == "sim":
         return asyncio.run(
             _sim(

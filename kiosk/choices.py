@@ -1,7 +1,10 @@
-"""What the kiosk's screens offer to choose from: pages of tiles, pictograms, times.
+"""What the kiosk's screens offer to choose from: tiles, pictograms, times.
 
-One screen never shows more than seven choices, so long lists (a category's skills,
-a county's townships) are cut into pages.
+A question screen shows few choices (seven at most). The two pickers are the exception:
+a category's skills and a county's townships are each shown whole, on one screen,
+grouped and sized to their count. Paging through three or four screens of seven, with
+half of each screen empty, lost older people on the way (issue 14); one screen they
+can look over, and townships can also be found by the initials of their pinyin.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
+from matcher.places import Place
 from matcher.skills import Skill
+from matcher.textnorm import fold_joined, is_han, normalize, syllables
 
 T = TypeVar("T")
 
 MAX_CHOICES = 7
-SKILLS_PER_PAGE = 7
-# Six townships and "in the county town / not sure" on every page.
-PLACES_PER_PAGE = 6
+# A category of skills on one screen (the biggest, construction, has 20); a category
+# that ever grew past this would page rather than shrink its tiles below the floor.
+SKILLS_PER_PAGE = 24
 
 # Pictograms drawn for the categories and the most asked-for skills; the rest show
 # their category's.
@@ -106,14 +111,6 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
-def page_holding(items: Sequence[T], item: T, size: int) -> int:
-    """The page a chosen item is on, so coming back shows it."""
-    try:
-        return items.index(item) // size + 1
-    except ValueError:
-        return 1
-
-
 # -- times of day, in minutes since local midnight, stepped by a quarter hour ------------
 
 TIME_STEP = 15
@@ -181,3 +178,138 @@ def headcount_in(text: str) -> int | None:
     """How many people a line asks for: 招两个搬砖的 → 2, 要3名焊工 → 3."""
     m = _COUNT_RE.search(text)
     return _numeral(m.group(1)) if m else None
+
+
+# -- the pickers: a whole list on one screen ----------------------------------------------
+
+
+def grid_size(count: int) -> Literal["roomy", "dense", "packed"]:
+    """How tightly a picker's tiles are laid out (kiosk.css sizes each for the portrait
+    kiosk and the phone): a few big tiles, up to twenty with pictograms, or more."""
+    if count <= 9:
+        return "roomy"
+    return "dense" if count <= 20 else "packed"
+
+
+# What people leave off a township's name: the administrative suffix and any ethnic
+# qualifier before it (舟溪镇 → 舟溪, 雷洞瑶族水族乡 → 雷洞). Tiles show the short name big;
+# a phone hides the rest under its group's heading (乡镇, 街道).
+_SUFFIX_RE = re.compile(r"(?:(?:苗|侗|水|瑶|壮|布依|土家)族)*(?:街道|镇|乡)$")
+
+Area = Literal["city", "county"]
+GroupKind = Literal["urban", "towns"]
+
+
+@dataclass(frozen=True, slots=True)
+class Township:
+    place: Place
+    short: str  # 舟溪
+    suffix: str  # 镇
+    syllables: tuple[str, ...]  # of the short name, toneless: ("zhou", "xi")
+
+    @property
+    def urban(self) -> bool:
+        """A 街道: a district of the city, or of the county town."""
+        return self.suffix == "街道"
+
+
+def township(place: Place) -> Township:
+    found = _SUFFIX_RE.search(place.name)
+    cut = found.start() if found and found.start() >= 2 else len(place.name)
+    short = place.name[:cut]
+    return Township(place, short, place.name[cut:], syllables(short))
+
+
+def _covers(query: str, syls: tuple[str, ...]) -> bool:
+    """Whether the letters are the start of each syllable in turn, from the first: all of
+    it (kaitang), the initials (kt), or a mix (kait, kaitan)."""
+    if not query:
+        return True
+    if not syls:
+        return False
+    head = syls[0]
+    for k in range(min(len(query), len(head)), 0, -1):
+        if head.startswith(query[:k]) and _covers(query[k:], syls[1:]):
+            return True
+    return False
+
+
+def township_matches(query: str, town: Township) -> bool:
+    """Typed letters find a township by its pinyin (initials, whole, or a mix); typed
+    characters by its name. Guizhou speakers merge zh/z, ch/c, sh/s and l/n, so either
+    spelling finds the place (炉山 by ls or ns)."""
+    q = normalize(query).replace(" ", "")
+    if not q:
+        return True
+    if any(is_han(ch) for ch in q):
+        return q in town.place.name
+    letters = "".join(ch for ch in q if "a" <= ch <= "z")
+    if not letters:
+        return False
+    return _covers(letters, town.syllables) or _covers(
+        fold_joined(letters), tuple(fold_joined(s) for s in town.syllables)
+    )
+
+
+def initials(towns: Sequence[Township]) -> list[str]:
+    """The letters any syllable of these townships starts with: the kiosk's letter keys
+    (a touchscreen has no keyboard; a phone uses its own)."""
+    return sorted({s[0] for t in towns for s in t.syllables if s and "a" <= s[0] <= "z"})
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipGroup:
+    kind: GroupKind
+    towns: tuple[Township, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipPicker:
+    groups: tuple[TownshipGroup, ...]  # the 街道 (always), the 乡镇 when any is shown
+    total: int  # townships of the county
+    query: str  # as typed (letters lower-cased)
+    # The part of the query the townships shown answer: the whole query, or (when it
+    # finds nothing, a letter tapped wrong) its longest start that finds some.
+    matched: str
+    letters: tuple[str, ...]
+
+    @property
+    def shown(self) -> int:
+        return sum(len(g.towns) for g in self.groups)
+
+    @property
+    def count(self) -> int:
+        """Tiles on the screen: the townships shown and "in the county town"."""
+        return self.shown + 1
+
+    @property
+    def size(self) -> str:
+        """Sized for the whole county, so that narrowing it does not resize the tiles."""
+        return grid_size(self.total + 1)
+
+
+MAX_QUERY = 12
+
+
+def township_picker(places: Sequence[Place], query: str = "") -> TownshipPicker:
+    """A county's townships for one screen: its 街道 (city districts or the county
+    town's) and its 乡镇, each in the gazetteer's order, narrowed by what was typed."""
+    towns = [township(p) for p in places]
+    query = normalize(query).replace(" ", "")[:MAX_QUERY]
+    matched, found = query, [t for t in towns if township_matches(query, t)]
+    # A wrong last tap should not empty the screen: fall back to the longest start of
+    # the query that finds something, and say so.
+    while not found and matched:
+        matched = matched[:-1]
+        found = [t for t in towns if township_matches(matched, t)]
+    urban = TownshipGroup("urban", tuple(t for t in found if t.urban))
+    rural = TownshipGroup("towns", tuple(t for t in found if not t.urban))
+    return TownshipPicker(
+        # The 街道 group is always there: "in the county town / the city centre" (or
+        # "not sure") ends it, whatever was typed.
+        groups=(urban, rural) if rural.towns else (urban,),
+        total=len(towns),
+        query=query,
+        matched=matched,
+        letters=tuple(initials(towns)),
+    )

@@ -316,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what",
         nargs="?",
         default="latency",
-        choices=["latency", "match", "parse", "sim", "load", "soak"],
+        choices=["latency", "match", "parse", "screening", "sim", "load", "soak"],
     )
     b.add_argument("--posts", type=int, help="latency: rounds (100); load: per phase (5000)")
     b.add_argument("--crowd", type=int, default=0, help="latency: workers checked in beforehand")

@@ -113,21 +113,25 @@ async def demo_access(state: AppState, base: str) -> list[str]:
     password = secrets.token_urlsafe(12)
     now = iso(state.clock.now())
     existing = await get_account(redis, "demo-admin")
+    # No display name: a name is shown as it was typed, in one language, so the pages
+    # name the demo account by its login and its role ("demo-admin · 系统管理员"), in
+    # the page's language. (Earlier demos stored "Demo admin", English in the zh UI.)
     if existing is None:
         await create_account(
             redis,
             username="demo-admin",
             password=password,
             role="admin",
-            display_name="Demo admin",
+            display_name="",
             created_at=now,
         )
     else:
-        await set_password(redis, replace(existing, disabled=False), password)
+        await set_password(redis, replace(existing, disabled=False, display_name=""), password)
     lines = [f"  operators' login: demo-admin / {password}"]
     lines.append("  enrol a browser as a market's kiosk (each link works once, 30 min):")
     for m in MARKETS.values():
-        code = await devices.create_code(redis, market=m.id, name="demo kiosk", by="demo", at=now)
+        # Named as a hall's operator would name it (the enrolment page shows the name).
+        code = await devices.create_code(redis, market=m.id, name="演示机", by="demo", at=now)
         lines.append(f"    {m.id:<10} {base}/enrol?code={code}")
     return lines
 

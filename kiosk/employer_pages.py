@@ -2,16 +2,21 @@
 kiosk or on a phone, then watch it fill and record outcomes.
 
 Screens: phone → (today's jobs of this number) → what work → how many → pay → where →
-work hours → interview → meals/transport/tools → review → post. The screens after the
-work is chosen are in ``kiosk.posting_steps``.
+work hours → interview (an on-site one with its address) → meals/transport/tools →
+review → post. The screens after the work is chosen are in ``kiosk.posting_steps``.
+
+The job page is its owner's (the session that posted it): it shows the job's code,
+printed on a slip, which with the phone number brings the employer back to the job at
+any kiosk of the market (a shared screen forgets them in between); the booked workers'
+full numbers, each reveal audited; and the outcome buttons, from the interview time on.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, time
-from typing import Any
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +24,7 @@ from starlette.routing import Route
 
 from kiosk import htmx, posting_steps, reject_reasons
 from kiosk.choices import MAX_CHOICES, headcount_in, skill_icon
+from kiosk.device_guard import enrolled_device
 from kiosk.flow import JobAnswers, done_result, remember_done
 from kiosk.pages import FORM_ID_FIELD, live_market_or_404, market_or_404, render
 from kiosk.posting_steps import HEADCOUNT_MAX, ONSITE, default_times, desk_name, title_of
@@ -42,11 +48,10 @@ FIELD_STEP = {
     "end_at": "time",
     "interview_at": "interview",
     "interview_place": "interview",
+    "interview_address": "interview",
     "employer_phone": "phone",
 }
-
-# A worker can be rated once the employer said how the interview went.
-RATABLE = ("hired", "not_hired", "no_show")
+OUTCOMES = ("hired", "not_hired", "no_show")
 
 
 async def _least_busy_desk(request: Request, market: Market) -> int:
@@ -127,9 +132,10 @@ async def mine_step(
         form = await request.form()
         job_id = form.get("job")
         if isinstance(job_id, str) and job_id in answers.mine:
-            owned = [j for j in request.session.get("jobs", []) if j != job_id]
-            request.session["jobs"] = [job_id, *owned][:MAX_OWNED_JOBS]
-            url = request.url_for("employer_job", market=market.id, job_id=job_id)
+            # The number alone does not open a job (anyone may know it): its code does,
+            # unless this session posted it.
+            name = "employer_job" if _owns(request, job_id) else "job_code"
+            url = request.url_for(name, market=market.id, job_id=job_id)
             return RedirectResponse(url, status_code=303)
         return flow.go(request, market, "mine")
     store = get_state(request).store
@@ -148,13 +154,13 @@ async def step(request: Request) -> Response:
     return await dispatch(request, FLOW, await live_market_or_404(request), STEPS)
 
 
-def _today_at(value: str, now: datetime) -> str:
-    """'08:30' on the market's today, as ISO."""
+def _today_at(value: str, now: datetime, days: int = 0) -> str:
+    """'08:30' on the market's today (or ``days`` later: a night shift's end), as ISO."""
     try:
         at = time.fromisoformat(value)
     except ValueError:
         return value
-    return datetime.combine(local_day(now), at, tzinfo=TZ).isoformat()
+    return datetime.combine(local_day(now) + timedelta(days=days), at, tzinfo=TZ).isoformat()
 
 
 def job_body(request: Request, market: Market, answers: JobAnswers) -> dict[str, Any]:
@@ -166,9 +172,10 @@ def job_body(request: Request, market: Market, answers: JobAnswers) -> dict[str,
         "wage_unit": answers.unit,
         "township": answers.township or market.county_adcode,
         "start_at": _today_at(answers.start, now),
-        "end_at": _today_at(answers.end, now),
+        "end_at": _today_at(answers.end, now, days=1 if answers.overnight else 0),
         "interview_at": _today_at(answers.interview, now),
         "interview_place": ONSITE if answers.onsite else desk_name(answers.desk),
+        "interview_address": answers.address if answers.onsite else "",
         "employer_name": answers.name,
         "employer_phone": answers.phone,
         "meals": answers.meals,
@@ -218,8 +225,7 @@ async def post_submit(request: Request) -> Response:
         )
     job_id = result.value["id"]
     JobAnswers.discard(request, market.id)
-    owned = [j for j in request.session.get("jobs", []) if j != job_id]
-    request.session["jobs"] = [job_id, *owned][:MAX_OWNED_JOBS]
+    _own(request, job_id)
     remember_done(request, "employer", market.id, rid, job_id)
     return htmx.redirect(
         request, str(request.url_for("employer_job", market=market.id, job_id=job_id))
@@ -233,23 +239,50 @@ def _owns(request: Request, job_id: str) -> bool:
     return job_id in request.session.get("jobs", [])
 
 
+def _own(request: Request, job_id: str) -> None:
+    owned = [j for j in request.session.get("jobs", []) if j != job_id]
+    request.session["jobs"] = [job_id, *owned][:MAX_OWNED_JOBS]
+
+
 async def _job_context(request: Request, market: Market, job_id: str) -> dict[str, Any] | None:
     state = get_state(request)
     job = await state.store.get_job(market.id, job_id)
     if job is None:
         return None
     owner = _owns(request, job_id)
+    # Outcomes are the interview's: the buttons come when it begins (the store refuses
+    # earlier ones too), and the page's next poll brings them.
+    outcomes_open = state.clock.now() >= datetime.fromisoformat(job["interview_at"])
+    code = await state.store.job_code(market.id, job_id) if owner else None
     return {
         "market": market,
         "job": job,
         "owner": owner,
+        "code": code,
+        "outcomes_open": outcomes_open,
+        "phones": {},
         "taxonomy": state.taxonomy,
         "gazetteer": state.gazetteer,
         "skill_icon": skill_icon,
         "reject_reason": reject_reasons.decode,
         "error": None,
-        "version": htmx.version(job, owner),
+        "version": htmx.version(job, owner, outcomes_open),
     }
+
+
+async def _reveal(request: Request, market: Market, ctx: dict[str, Any]) -> None:
+    """The owner sees each booked worker's full number. Called only for a page that is
+    sent (a poll that changes nothing reveals, and audits, nothing)."""
+    if not ctx["owner"]:
+        return
+    store = get_state(request).store
+    device = await enrolled_device(request)
+    for b in ctx["job"]["bookings"]:
+        phone = await store.reveal_phone(
+            market.id, b["ticket"], whose="worker", device=device.id if device else ""
+        )
+        if phone:
+            ctx["phones"][b["ticket"]] = phone
 
 
 async def job_page(request: Request) -> Response:
@@ -260,8 +293,52 @@ async def job_page(request: Request) -> Response:
     if htmx.is_htmx(request):
         if htmx.unchanged(request, ctx["version"]):
             return htmx.no_swap()
+        await _reveal(request, market, ctx)
         return render(request, "_job_status.html", ctx)
+    await _reveal(request, market, ctx)
     return render(request, "employer_job.html", ctx)
+
+
+CodeState = Literal["ask", "wrong", "locked"]
+
+
+async def job_code(request: Request) -> Response:
+    """The job's code typed at a kiosk (after the phone number led to the job): the
+    job is this session's again, its outcomes and the workers' numbers with it."""
+    market = market_or_404(request)
+    job_id = request.path_params["job_id"]
+    store = get_state(request).store
+    job = await store.get_job(market.id, job_id)
+    if job is None:
+        return render(request, "error.html", {"message_key": "error.not_found"}, 404)
+    job_url = request.url_for("employer_job", market=market.id, job_id=job_id).path
+    if _owns(request, job_id):
+        return RedirectResponse(job_url, status_code=303)
+    state: CodeState = "ask"
+    if request.method == "POST":
+        form = await request.form()
+        typed = "".join(ch for ch in str(form.get("code", "")) if ch.isdigit())[:12]
+        checked = await store.check_job_code(market.id, job_id, typed)
+        if checked == "ok":
+            _own(request, job_id)
+            return RedirectResponse(job_url, status_code=303)
+        state = checked
+    errors = {"wrong": "err.code_wrong", "locked": "err.code_locked"}
+    return render(
+        request,
+        "employer_code.html",
+        {
+            "market": market,
+            "job": job,
+            "kind": "employer",
+            "step": "code",
+            "progress": (),
+            "progress_at": None,
+            "back_url": job_url,
+            "error_key": errors.get(state, ""),
+        },
+        status_code={"ask": 200, "wrong": 422, "locked": 429}[state],
+    )
 
 
 async def outcome(request: Request) -> Response:
@@ -272,7 +349,7 @@ async def outcome(request: Request) -> Response:
     form = await request.form()
     error = None
     result = str(form.get("outcome", ""))
-    if result not in ("hired", "not_hired", "no_show"):
+    if result not in OUTCOMES:
         error = "err.invalid"
     else:
         try:
@@ -302,9 +379,9 @@ async def rate(request: Request) -> Response:
     error = None
     if thumbs not in ("up", "down") or booking is None:
         error = "err.invalid"
-    elif booking["status"] not in RATABLE:
-        error = "err.rate_after_outcome"
     else:
+        # Only a decided ticket may be rated: the after-work script says so
+        # (rate_after_outcome), for the API as for this page.
         try:
             await store.rate(
                 market.id, booking["ticket"], by="employer", thumbs=thumbs, reason="", block=False
@@ -335,6 +412,7 @@ async def _job_region(request: Request, market: Market, job_id: str, error: str 
     ctx = await _job_context(request, market, job_id)
     assert ctx is not None
     ctx["error"] = error
+    await _reveal(request, market, ctx)
     return render(request, "_job_status.html", ctx, status_code=409 if error else 200)
 
 
@@ -343,6 +421,7 @@ routes = [
     Route("/m/{market}/employer/post", post_submit, methods=["POST"], name="employer_post_submit"),
     Route("/m/{market}/employer/{step}", step, methods=["GET", "POST"], name="employer_step"),
     Route("/m/{market}/jobs/{job_id}", job_page, name="employer_job"),
+    Route("/m/{market}/jobs/{job_id}/code", job_code, methods=["GET", "POST"], name="job_code"),
     Route("/m/{market}/jobs/{job_id}/outcome", outcome, methods=["POST"], name="job_outcome"),
     Route("/m/{market}/jobs/{job_id}/cancel", cancel, methods=["POST"], name="job_cancel"),
     Route("/m/{market}/jobs/{job_id}/rate", rate, methods=["POST"], name="job_rate"),

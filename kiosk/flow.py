@@ -138,8 +138,12 @@ class JobAnswers(Answers):
     end: str = ""
     interview: str = ""
     interview_set: bool = False
+    # A night shift: the end is on the next day (said explicitly, never guessed).
+    overnight: bool = False
     desk: int = 1
     onsite: bool = False
+    # Where an on-site interview is (an address or landmark): asked with "on site".
+    address: str = ""
     # Today's jobs of this phone number, offered again on the kiosk.
     mine: list[str] = field(default_factory=list)
     meals: bool = False

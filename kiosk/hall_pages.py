@@ -3,7 +3,9 @@
 
 The hall board is a big public screen read from five metres: the view builds a small,
 display-ready model (names, wages with units, masked phones, the market's local time
-from the app clock) so the templates only lay it out.
+from the app clock) so the templates only lay it out. What it shows is read in bounded
+time, whatever the day's volume, and kept a second (kiosk/board_view.py): the first
+``BOARD_JOBS`` open jobs by the board's order and a count of the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from kiosk.board_view import board_data
 from kiosk.device_guard import may_act_as_kiosk
 from kiosk.htmx import is_htmx
 from kiosk.i18n import LANGS, Lang, t
@@ -71,11 +74,11 @@ async def home(request: Request) -> Response:
     market = await live_market_or_404(request)
     store = get_state(request).store
     stats = await store.stats(market.id, store.today())
-    jobs = await store.list_jobs(market.id, status="open")
     ctx = {
         "market": market,
         "stats": stats,
-        "open_jobs": len(jobs),
+        # Counted, not read: the start screen stays quick on a day of thousands.
+        "open_jobs": await store.open_job_count(market.id),
         # Said on the start screen, not only after someone has typed their number.
         "enrolled": await may_act_as_kiosk(request, market.id),
     }
@@ -134,18 +137,18 @@ def _ticket_seq(ref: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def board_calls(jobs: list[dict[str, Any]], limit: int = BOARD_CALLS) -> list[BoardCall]:
-    """Workers booked for an interview and not yet seen: the most recent booking first."""
+def board_calls(tickets: list[dict[str, Any]], limit: int = BOARD_CALLS) -> list[BoardCall]:
+    """Workers booked for an interview and not yet seen, from the day's last bookings:
+    the most recent booking first."""
     calls = [
         BoardCall(
-            ticket=b["ticket"],
-            phone=public_phone(b["worker_phone_masked"]),
-            place=job["interview_place"],
-            at=job["interview_at"][11:16],
+            ticket=t["ref"],
+            phone=public_phone(t.get("worker_phone_masked", "")),
+            place=t.get("interview_place", ""),
+            at=str(t.get("interview_at", ""))[11:16],
         )
-        for job in jobs
-        for b in job["bookings"]
-        if b["status"] == "booked"
+        for t in tickets
+        if t.get("status") == "booked"
     ]
     calls.sort(key=lambda c: (_ticket_seq(c.ticket), c.ticket), reverse=True)
     return calls[:limit]
@@ -168,15 +171,15 @@ def clock_face(now: datetime, lang: Lang) -> dict[str, str]:
 
 async def _board_context(request: Request, market: Market) -> dict[str, Any]:
     state = get_state(request)
-    store = state.store
     lang = request_lang(request)
-    open_jobs = sorted(await store.list_jobs(market.id, status="open"), key=board_order)
-    today = await store.list_jobs(market.id)
+    data = await board_data(request, market.id)
     return {
         "market": market,
-        "jobs": [board_job(j, market, state.taxonomy, state.gazetteer, lang) for j in open_jobs],
-        "calls": board_calls(today),
-        "stats": await store.stats(market.id, store.today()),
+        "jobs": [board_job(j, market, state.taxonomy, state.gazetteer, lang) for j in data.jobs],
+        "jobs_total": data.open_total,
+        "jobs_more": data.more,
+        "calls": board_calls(list(data.tickets)),
+        "stats": data.stats,
         "clock": clock_face(state.clock.now(), lang),
         "poll_s": BOARD_POLL_S,
         "page_s": BOARD_PAGE_S,

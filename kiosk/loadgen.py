@@ -11,7 +11,11 @@ always``, every write acknowledged after ``WAITAOF``), and beside it a bare Star
 - kiosk fragment GETs (the employer screen's job-status fragment, polled by htmx) with
   ``--kiosks`` kiosks polling every ``--poll-s`` seconds, and at saturation;
 - the same closed-loop load against the "hello" endpoint, and the ratios;
-- memory per 10,000 checked-in workers (``used_memory`` before and after).
+- memory per 10,000 checked-in workers (``used_memory`` before and after);
+- the hall board (the fragment its screens poll) of a market of its own: its rate
+  with a few open jobs, then again after ``board_jobs`` (10,000) more are posted; the
+  board reads a bounded part of the day whatever the open jobs (issue 14), so it should
+  keep at least half its rate, with no error (``board_kept_half``).
 
 Every loop is bounded in requests and in time and stops by itself; nothing but loopback
 is ever addressed. The generator runs on the same machine, so it takes CPU from the
@@ -42,11 +46,25 @@ from starlette.routing import Route
 
 from kiosk.auth import create_token
 from kiosk.loadclient import LoadClient, LoadError, Reply
-from kiosk.loadphases import Sample, Send, closed_loop, open_loop, paced_kiosks
+from kiosk.loadphases import (
+    Sample,
+    Send,
+    before_and_after,
+    closed_loop,
+    open_loop,
+    paced_kiosks,
+)
 from matcher.keys import MarketKeys
 
 TOKEN = "load-token"
 MARKET = "kaili"
+# The board phase posts to a market of its own, so the other phases' jobs (thousands,
+# in MARKET) are not in its "before".
+BOARD_MARKET = "rongjiang"
+# Open jobs on the board before the flood: more than it lists (kiosk/board_view.py,
+# 30), so that before and after it renders the same full list and "还有 M 个", and only
+# what the open jobs cost the reads differs.
+BOARD_SEED_JOBS = 40
 # The service clock of the server under load: a market morning whatever the real hour.
 MORNING = "2026-11-27T09:00:00+08:00"
 START_TIMEOUT = 60.0
@@ -190,13 +208,22 @@ def checkin_body(i: int) -> dict[str, Any]:
     }
 
 
-def poster(prefix: str) -> Send:
+def poster(prefix: str, market: str = MARKET) -> Send:
     async def send(http: LoadClient, i: int) -> Reply:
+        body = job_body(i)
+        if market != MARKET:
+            # Interviews spread over half an hour: the board's order is not the posts'.
+            body["interview_at"] = _at(f"09:{30 + i * 7 % 30:02d}")
         return await http.post(
-            f"/api/v1/markets/{MARKET}/jobs", job_body(i), {"Idempotency-Key": f"{prefix}-{i}"}
+            f"/api/v1/markets/{market}/jobs", body, {"Idempotency-Key": f"{prefix}-{i}"}
         )
 
     return send
+
+
+async def board_get(http: LoadClient, i: int) -> Reply:
+    # The hall board's poll: the live fragment, rendered each time.
+    return await http.get(f"/m/{BOARD_MARKET}/board", {"HX-Request": "true"})
 
 
 def checker(prefix: str, offset: int) -> Send:
@@ -249,6 +276,9 @@ class LoadConfig:
     # Post with a per-market token kept in the store (one more read per request), as an
     # integration made with `kuaizhao token create` does, not KUAIZHAO_API_TOKEN.
     stored_token: bool = False
+    # Open jobs posted between the board's two measurements (each at most ``posts``
+    # requests and ``seconds`` long).
+    board_jobs: int = 10_000
 
 
 def run(cfg: LoadConfig) -> dict[str, Any]:
@@ -281,18 +311,27 @@ async def run_load(cfg: LoadConfig) -> dict[str, Any]:
             auth = {"Authorization": f"Bearer {token}"}
             http = LoadClient("127.0.0.1", kz.port, connections=conns, headers=auth)
             base = LoadClient("127.0.0.1", hello.port, connections=conns)
+            # The board's market is not the stored token's: the environment's token
+            # posts its jobs.
+            hall = LoadClient(
+                "127.0.0.1",
+                kz.port,
+                connections=conns,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
             try:
-                result = await _phases(cfg, http, base, redis)
+                result = await _phases(cfg, http, base, redis, hall)
                 # Anything else running on the machine shows here: read with it.
                 return {"load_average_1m_before": round(load_before, 2), **result}
             finally:
                 await http.aclose()
                 await base.aclose()
+                await hall.aclose()
                 await redis.aclose()
 
 
 async def _phases(
-    cfg: LoadConfig, http: LoadClient, base: LoadClient, redis: Redis
+    cfg: LoadConfig, http: LoadClient, base: LoadClient, redis: Redis, hall: LoadClient
 ) -> dict[str, Any]:
     n, c = cfg.posts, cfg.in_flight
 
@@ -329,6 +368,7 @@ async def _phases(
 
     before = await used_memory(redis)
     checkins = await closed(http, "checkins", checker("ck", 0), cfg.checkins)
+    board = await _board_phase(cfg, hall)
     after = await used_memory(redis)
     stored = int(await redis.hlen(MarketKeys(MARKET).checkins(MORNING[:10])))
     per_10k = (after - before) * 10_000 / stored if stored else 0
@@ -357,6 +397,7 @@ async def _phases(
         "kiosk_fragment_max": frag_max.summary(),
         "kiosk_fragment_all_at_once": {**frag_all.summary(), "in_flight": cfg.kiosks},
         "checkins": checkins.summary(),
+        "board": board,
         "memory": {
             "checked_in_workers": stored,
             "used_memory_before": before,
@@ -383,5 +424,50 @@ async def _phases(
         and out["job_posts_paced"]["errors"] == 0,
         "kiosk_fragment_p99_50ms": out["kiosk_fragment_paced"]["p99_ms"] <= 50
         and out["kiosk_fragment_paced"]["errors"] == 0,
+        "board_kept_half": board["board_kept_half"],
     }
     return out
+
+
+async def _board_phase(cfg: LoadConfig, http: LoadClient) -> dict[str, Any]:
+    """The hall board's rate (closed loop, ``in_flight`` boards asking at once) with a
+    few open jobs, and again after ``board_jobs`` more are posted."""
+    seed = await closed_loop(
+        http, "board_seed", poster("bseed", BOARD_MARKET), total=BOARD_SEED_JOBS, in_flight=4
+    )
+    flood: list[Sample] = []
+
+    async def post_the_flood() -> None:
+        flood.append(
+            await closed_loop(
+                http,
+                "board_jobs_posted",
+                poster("bflood", BOARD_MARKET),
+                total=cfg.board_jobs,
+                in_flight=cfg.in_flight,
+                max_seconds=cfg.max_phase_s,
+            )
+        )
+
+    rates = await before_and_after(
+        http,
+        "board",
+        board_get,
+        post_the_flood,
+        total=cfg.posts,
+        in_flight=cfg.in_flight,
+        max_seconds=cfg.seconds,
+    )
+    seeded, posted = seed.statuses.get("201", 0), flood[0].statuses.get("201", 0)
+    return {
+        "market": BOARD_MARKET,
+        "request": f"GET /m/{BOARD_MARKET}/board (HX-Request: the fragment the board polls)",
+        "open_jobs_before": seeded,
+        "open_jobs_after": seeded + posted,
+        "jobs_posted": flood[0].summary(),
+        # The best of the rounds; every round's rate beside it.
+        "before": {**rates.before.summary(), "rounds_per_s": rates.rounds_before},
+        "after": {**rates.after.summary(), "rounds_per_s": rates.rounds_after},
+        "after_over_before": round(rates.kept, 3),
+        "board_kept_half": rates.kept_at_least(0.5),
+    }

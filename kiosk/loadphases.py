@@ -2,8 +2,9 @@
 
 A closed loop (a fixed number of requests in flight: the ceiling), an open loop (requests
 started at a fixed rate whether or not earlier ones returned: the latency arriving
-clients see) and paced kiosks (each screen polling on its own period). Each is bounded
-in requests and in time.
+clients see), paced kiosks (each screen polling on its own period) and a rate measured
+before and after a change of the data (the hall board around a flood of open jobs).
+Each is bounded in requests and in time.
 """
 
 from __future__ import annotations
@@ -133,6 +134,68 @@ async def paced_kiosks(
     await asyncio.gather(*(kiosk(k) for k in range(kiosks)))
     sample.elapsed_s = time.perf_counter() - t0
     return sample
+
+
+@dataclass
+class BeforeAfter:
+    """One request's rate measured twice, around a change of the data it reads: each
+    time the best of a few rounds, so that a burst of other work on the machine in one
+    round does not pass for the request's own cost (the rounds' rates are kept)."""
+
+    before: Sample
+    after: Sample
+    rounds_before: list[float]
+    rounds_after: list[float]
+    failed: int = 0  # requests that failed, in every round before and after
+
+    @property
+    def kept(self) -> float:
+        """The share of its rate the request kept after the change."""
+        b, a = self.before.summary()["per_s"], self.after.summary()["per_s"]
+        return a / b if b else 0.0
+
+    def kept_at_least(self, share: float) -> bool:
+        """Kept ``share`` of its rate, and no request failed in any round."""
+        return self.kept >= share and not self.failed
+
+
+async def before_and_after(
+    http: LoadClient,
+    name: str,
+    send: Send,
+    change: Callable[[], Awaitable[object]],
+    *,
+    total: int,
+    in_flight: int,
+    max_seconds: float,
+    rounds: int = 3,
+) -> BeforeAfter:
+    """``send``'s closed-loop rate (warmed first; ``rounds`` rounds sharing ``total``
+    requests and ``max_seconds``), then ``change()``, then the rate again."""
+    failed = 0
+
+    async def measure(when: str) -> tuple[Sample, list[float]]:
+        nonlocal failed
+        await closed_loop(http, "warm", send, total=min(50, total), in_flight=4)
+        runs = [
+            await closed_loop(
+                http,
+                f"{name}_{when}",
+                send,
+                total=max(1, total // rounds),
+                in_flight=in_flight,
+                max_seconds=max_seconds / rounds,
+            )
+            for _ in range(rounds)
+        ]
+        failed += sum(r.summary()["errors"] for r in runs)
+        rates = [r.summary()["per_s"] for r in runs]
+        return runs[rates.index(max(rates))], rates
+
+    before, rounds_before = await measure("before")
+    await change()
+    after, rounds_after = await measure("after")
+    return BeforeAfter(before, after, rounds_before, rounds_after, failed)
 
 
 async def _timed(sample: Sample, http: LoadClient, send: Send, i: int, since: float) -> None:

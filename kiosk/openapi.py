@@ -78,6 +78,15 @@ _JOB = {
         "headcount": {"type": "integer"},
         "remaining": {"type": "integer"},
         "skills": {"type": "array", "items": {"type": "string"}},
+        "interview_address": {
+            "type": "string",
+            "description": "extension: address or landmark of an on-site interview ('' at a desk)",
+        },
+        "code": {
+            "type": "string",
+            "description": "extension: the job's code (6 digits), in the post's own response "
+            "only; with the employer's number it reopens the job at a kiosk",
+        },
         "review_reason": {
             "type": "string",
             "description": "why an operator did not approve a held post: '[code] note', "
@@ -114,6 +123,10 @@ _OFFER = {
         "explanation_en": {"type": "string", "description": "the explanation in English"},
         "expires_at": {"type": "string", "format": "date-time"},
         "status": {"enum": ["pending", "accepted", "declined", "expired", "withdrawn"]},
+        "reason": {
+            "enum": ["moved", "filled", "cancelled", "day_end", "booked"],
+            "description": "extension: why a withdrawn offer was withdrawn",
+        },
     },
 }
 
@@ -129,6 +142,7 @@ _TICKET = {
                 "job_id": {"type": "string"},
                 "interview_at": {"type": "string"},
                 "interview_place": {"type": "string"},
+                "interview_address": {"type": "string", "description": "extension"},
             },
         }
     },

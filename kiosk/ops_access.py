@@ -13,7 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound, Route
 
 from kiosk.csrf import token_for
-from kiosk.device_guard import DEVICE_COOKIE
+from kiosk.device_guard import DEVICE_COOKIE, enrolled_device
+from kiosk.i18n import t
 from kiosk.operator_auth import (
     Forbidden,
     LoginRequired,
@@ -27,7 +28,7 @@ from kiosk.operator_auth import (
 from kiosk.pages import market_or_404, render
 from kiosk.qr import qr_svg
 from kiosk.state import get_state
-from kiosk.templating import templates
+from kiosk.templating import request_lang, templates
 from matcher import audit as audit_trail
 from matcher import devices
 from matcher.accounts import (
@@ -377,8 +378,11 @@ async def kiosks(request: Request) -> Response:
 
 
 async def enrol(request: Request) -> Response:
-    """The kiosk's side: type the code an operator generated."""
+    """The kiosk's side: type the code an operator generated, see which market's kiosk
+    it makes this device, and confirm. A code read off the wrong screen must not quietly
+    turn a hall's kiosk into another market's (its check-ins would go there)."""
     state = get_state(request)
+    redis = state.store.redis
     ctx: dict[str, Any] = {"code": devices.normalise_code(request.query_params.get("code", ""))}
     if request.method == "GET":
         return render(request, "enrol.html", ctx)
@@ -388,15 +392,29 @@ async def enrol(request: Request) -> Response:
     if fails >= FAILS_ENROL:
         ctx["error_key"] = "enrol.throttled"
         return render(request, "enrol.html", ctx, status_code=429)
-    found = await devices.redeem(
-        state.store.redis,
-        str(form.get("code", "")),
-        at=state.clock.now().isoformat(timespec="seconds"),
-    )
-    if found is None:
+    code = str(form.get("code", ""))
+    pending = await devices.peek(redis, code)
+    if pending is None:
         await _count_failure(request, address)
         ctx["error_key"] = "enrol.wrong"
-        ctx["code"] = devices.normalise_code(str(form.get("code", "")))[:8]
+        ctx["code"] = devices.normalise_code(code)[:8]
+        return render(request, "enrol.html", ctx, status_code=422)
+    if form.get("confirm") != "1" or form.get("market") != pending.market:
+        # The second step: what this device is about to become, and what it is now.
+        ctx.update(
+            code=devices.normalise_code(code),
+            pending=pending,
+            market_name=await _market_name(request, pending.market),
+        )
+        current = await enrolled_device(request)
+        if current is not None and current.market != pending.market:
+            ctx["current_name"] = await _market_name(request, current.market)
+        return render(request, "enrol.html", ctx)
+    found = await devices.redeem(redis, code, at=state.clock.now().isoformat(timespec="seconds"))
+    if found is None:
+        # Used or expired between the two steps.
+        await _count_failure(request, address)
+        ctx["error_key"] = "enrol.wrong"
         return render(request, "enrol.html", ctx, status_code=422)
     token, device = found
     market = MARKETS.get(device.market)
@@ -413,6 +431,16 @@ async def enrol(request: Request) -> Response:
         path="/",
     )
     return response
+
+
+async def _market_name(request: Request, market_id: str) -> str:
+    """A market as its operators name it, in the page's language ("every market" for a
+    device enrolled for all)."""
+    lang = request_lang(request)
+    if market_id not in MARKETS:
+        return t("enrol.all_markets", lang)
+    named = await get_state(request).store.market_settings.effective(market_id)
+    return named.name_zh if lang == "zh" else named.name_en
 
 
 routes = [

@@ -16,7 +16,8 @@ from kiosk.pages import error_texts, render
 from kiosk.state import get_state
 from kiosk.validation import FieldError, InvalidInput, parse_correction
 from matcher.markets import Market
-from matcher.moderation import correct_held_job, hold_reasons
+from matcher.moderation import correct_held_job, hold_reasons, job_hours
+from matcher.screening import SCREENED_FIELDS
 from matcher.scripts import ScriptError
 
 NOTE_MAX = 200
@@ -24,6 +25,9 @@ NOTE_MAX = 200
 FIELD_LABELS = {
     "title": "ops.mod.field.title",
     "description": "ops.mod.field.description",
+    "employer_name": "ops.mod.field.employer_name",
+    "interview_place": "ops.mod.field.interview_place",
+    "interview_address": "ops.mod.field.interview_address",
     "wage_yuan": "ops.mod.field.wage",
     "wage_unit": "ops.mod.field.unit",
     "reason": "ops.mod.reason",
@@ -120,15 +124,17 @@ async def _edit(
 ) -> Response:
     state = get_state(request)
     store = state.store
+    # Every free text of the post can be corrected; a field the form did not send keeps
+    # what the post has (nothing already accepted is lost).
+    texts = {name: str(form.get(name, job.get(name) or "")) for name in SCREENED_FIELDS}
     body = {
-        "title": str(form.get("title", "")),
-        "description": str(form.get("description", "")),
+        **texts,
         "wage_yuan": str(form.get("wage_yuan", "")),
         "wage_unit": str(form.get("wage_unit", "day")),
     }
     live = await store.market_settings.effective(market.id)
     try:
-        fixed = parse_correction(body, state.context(live))
+        fixed = parse_correction(body, state.context(live), hours=job_hours(job))
     except InvalidInput as exc:
         extra = {
             "errors": error_texts(request, exc.errors),
@@ -140,8 +146,7 @@ async def _edit(
         store,
         market.id,
         job["id"],
-        title=fixed.title,
-        description=fixed.description,
+        texts=fixed.texts,
         wage_yuan=fixed.wage_yuan,
         wage_unit=fixed.wage_unit,
         review=fixed.review,

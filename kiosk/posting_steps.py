@@ -1,6 +1,10 @@
 """The employer's posting screens after the work is chosen: how many, pay, where the
-interview is, hours, extras and the review. Times are today only, on quarter hours,
-from the app's clock; pay never steps below the market's minimum wage."""
+interview is, hours, extras and the review. Times are on quarter hours from the app's
+clock: the work starts today and ends today, or the next day for a night shift the
+employer says is one (次日收工). Pay never steps below the market's minimum wage, per
+hour of the job's hours, and the stepper says why it stops there. Desk interviews are
+inside the hall's opening hours (a market setting); after closing the interview is on
+site and the screens say the hall is closed."""
 
 from __future__ import annotations
 
@@ -25,8 +29,17 @@ from kiosk.choices import (
 from kiosk.flow import JobAnswers
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, screen
+from kiosk.validation import (
+    MAX_SHIFT,
+    ONSITE_PLACE,
+    FieldError,
+    clean_text,
+    hall_closed,
+    hall_hours_error,
+    pay_error,
+)
 from matcher.markets import Market
-from matcher.screening import day_floor, hourly_floor
+from matcher.screening import FLOOR_HOURS, hourly_floor, lowest_day_pay
 
 FLAGS = ("meals", "transport", "tools")
 # Five tiles and "more" (six choices, within the seven a screen may offer); six people
@@ -42,7 +55,9 @@ PAY = {
 }
 # Written into the job itself (printed on tickets, called out on the hall board), so in
 # the hall's language whatever the language of the screen that posted it.
-ONSITE = "干活现场"
+ONSITE = ONSITE_PLACE
+DAY_MINUTES = 24 * 60
+MAX_SHIFT_MINUTES = int(MAX_SHIFT.total_seconds() // 60)
 
 
 def desk_name(n: int) -> str:
@@ -69,11 +84,27 @@ def default_times(
     return hhmm(start), hhmm(end), hhmm(interview)
 
 
-def after_hours(market: Market, answers: JobAnswers) -> bool:
-    """A desk interview set after the hall closes (on site is any time)."""
-    closing = minutes(market.closes)
+def desk_hours_error(market: Market, answers: JobAnswers, now: datetime) -> FieldError | None:
+    """A desk interview set outside the hall's opening hours (on site is any time)."""
     at = minutes(answers.interview)
-    return not answers.onsite and closing is not None and at is not None and at > closing
+    if answers.onsite or at is None:
+        return None
+    return hall_hours_error(market, now.replace(hour=at // 60, minute=at % 60))
+
+
+def job_minutes(answers: JobAnswers) -> tuple[int, int]:
+    """Start and end in minutes from today's midnight: a night shift's end is past
+    midnight (the next day)."""
+    start = minutes(answers.start) or 0
+    end = minutes(answers.end) or 0
+    return start, end + (DAY_MINUTES if answers.overnight else 0)
+
+
+def job_hours(answers: JobAnswers) -> float:
+    """The scheduled hours (a day rate is judged per hour of them); 8 when the times
+    are not in order yet."""
+    start, end = job_minutes(answers)
+    return (end - start) / 60 if end > start else float(FLOOR_HOURS)
 
 
 def _number(raw: object, default: float) -> float:
@@ -129,7 +160,7 @@ async def pay_step(
             answers.unit, answers.wage = unit, PAY[unit][0]
             answers.save(request, market.id)
             return flow.go(request, market, "pay")
-        low, high = _pay_bounds(market, answers.unit)
+        low, high = _pay_bounds(market, answers.unit, job_hours(answers))
         delta = form.get("delta")
         if isinstance(delta, str):
             answers.wage = step_value(answers.wage, parse_delta(delta)[1], low, high)
@@ -139,7 +170,8 @@ async def pay_step(
         answers.save(request, market.id)
         return flow.go(request, market, flow.next_of("pay", answers))
     _, small, big, _, _ = PAY[answers.unit]
-    low, high = _pay_bounds(market, answers.unit)
+    hours = job_hours(answers)
+    low, high = _pay_bounds(market, answers.unit, hours)
     answers.wage = step_value(answers.wage, 0, low, high)
     return screen(
         request,
@@ -153,16 +185,38 @@ async def pay_step(
         deltas=[(money(small), money(small)), (money(big), money(big))],
         low=money(low),
         high=money(high),
+        floor=_floor_note(market, answers.unit, hours),
+        at_floor=answers.wage <= low,
     )
 
 
-def _pay_bounds(market: Market, unit: str) -> tuple[float, float]:
-    """The stepper never goes below the market's minimum wage (rounded up to a step)."""
+def _pay_bounds(market: Market, unit: str, hours: float) -> tuple[float, float]:
+    """The stepper never goes below the market's minimum wage (rounded up to a step):
+    per hour, or for a day rate per hour of the job's hours (counted up to 8)."""
     _, small, _, low, high = PAY[unit]
-    floor = {"day": day_floor, "hour": hourly_floor}.get(unit)
+    floor = None
+    if unit == "day":
+        floor = lowest_day_pay(market.wage_class, hours)
+    elif unit == "hour":
+        floor = hourly_floor(market.wage_class)
     if floor is not None:
-        low = max(low, math.ceil(floor(market.wage_class) / small) * small)
+        low = max(low, math.ceil(round(floor / small, 6)) * small)
     return low, high
+
+
+def _floor_note(market: Market, unit: str, hours: float) -> dict[str, Any] | None:
+    """Why the stepper stops where it does (shown when the pay is at its lowest), and
+    for a day rate how a shorter day lowers it."""
+    if unit not in ("day", "hour"):
+        return None
+    counted = min(hours, float(FLOOR_HOURS))
+    return {
+        "hour": f"{hourly_floor(market.wage_class):g}",
+        "hours": f"{round(counted, 2):g}",
+        # The lawful least itself (the stepper's lowest step is at or just above it).
+        "low": f"{round(lowest_day_pay(market.wage_class, hours), 1):g}",
+        "shorter": unit == "day" and counted > 1,
+    }
 
 
 def _adjust_time(value: str, delta: float, now: datetime) -> str:
@@ -176,31 +230,93 @@ def _time_field(raw: object, fallback: str, now: datetime) -> str:
     return hhmm(clamp_time(value - value % TIME_STEP, now))
 
 
+def _as_entered(raw: object, fallback: str) -> str:
+    """A time as the employer set it, on the quarter hour, not moved to fit: a refusal
+    names the times they chose, never one they did not."""
+    value = minutes(str(raw or ""))
+    if value is None:
+        return fallback
+    return hhmm(min(value - value % TIME_STEP, LAST_MINUTE))
+
+
+def _end_bounds(answers: JobAnswers, now: datetime) -> tuple[int, int]:
+    """A same-day end is from now on; a next-day end is any time of that morning."""
+    return (0, LAST_MINUTE) if answers.overnight else (earliest(now), LAST_MINUTE)
+
+
+def _default_end(start: str, overnight: bool) -> str:
+    """Eight hours after the start: within today, or on the next day for a night shift."""
+    at = (minutes(start) or 0) + 8 * 60
+    if overnight:
+        return hhmm(max(at - DAY_MINUTES, 0))
+    return hhmm(min(at, LAST_MINUTE))
+
+
+def time_error(answers: JobAnswers, now: datetime) -> FieldError | None:
+    """What is wrong with the hours as chosen, said with the times chosen."""
+    start, end = job_minutes(answers)
+    if start < earliest(now):
+        return FieldError("err.start_past_kiosk", {"start": answers.start})
+    if end <= start:
+        return FieldError(
+            "err.end_before_start_kiosk", {"start": answers.start, "end": answers.end}
+        )
+    if end - start > MAX_SHIFT_MINUTES:
+        return FieldError(
+            "err.shift_too_long_kiosk",
+            {"start": answers.start, "end": answers.end, "max": MAX_SHIFT_MINUTES // 60},
+        )
+    return None
+
+
 async def time_step(
     request: Request, flow: FlowDef, market: Market, answers: JobAnswers
 ) -> Response:
     now = get_state(request).clock.now()
     if request.method == "POST":
         form = await request.form()
-        answers.start = _time_field(form.get("start"), answers.start, now)
-        answers.end = _time_field(form.get("end"), answers.end, now)
+        answers.start = _as_entered(form.get("start"), answers.start)
+        answers.end = _as_entered(form.get("end"), answers.end)
+        night = form.get("overnight")
+        if night in ("0", "1"):
+            # Ends today / ends the next day: said explicitly, the screen comes back.
+            if (night == "1") != answers.overnight:
+                answers.overnight = night == "1"
+                answers.end = _default_end(answers.start, answers.overnight)
+            answers.save(request, market.id)
+            return flow.go(request, market, "time")
         delta = form.get("delta")
         if isinstance(delta, str):
             name, amount = parse_delta(delta)
-            if name in ("start", "end"):
-                setattr(answers, name, _adjust_time(getattr(answers, name), amount, now))
+            if name == "start":
+                answers.start = _adjust_time(answers.start, amount, now)
+            elif name == "end":
+                low, high = _end_bounds(answers, now)
+                at = (minutes(answers.end) or low) + int(amount)
+                answers.end = hhmm(int(step_value(at, 0, low, high)))
             answers.save(request, market.id)
             return flow.go(request, market, "time")
-        if (minutes(answers.end) or 0) <= (minutes(answers.start) or 0):
-            answers.fail("err.end_before_start")
+        problem = time_error(answers, now)
+        if problem is not None:
+            answers.fail(problem.key, **{k: str(v) for k, v in problem.params.items()})
             answers.save(request, market.id)
             return flow.go(request, market, "time")
         start = minutes(answers.start) or earliest(now)
         if not answers.interview_set or (minutes(answers.interview) or 0) > start:
             answers.interview = hhmm(min(max(earliest(now), start - 30), start))
             answers.interview_set = False
+        if answers.unit == "day":
+            # Longer hours can put a day's pay under the floor: said on the pay screen,
+            # which then goes on where this one would have.
+            low_pay = pay_error(answers.wage, "day", job_hours(answers), market.wage_class)
+            if low_pay is not None:
+                answers.revisit = flow.next_of("time", answers)
+                answers.fail(low_pay.key, **{k: str(v) for k, v in low_pay.params.items()})
+                answers.save(request, market.id)
+                return flow.go(request, market, "pay")
         answers.save(request, market.id)
         return flow.go(request, market, flow.next_of("time", answers))
+    low, high = _end_bounds(answers, now)
     return screen(
         request,
         flow,
@@ -210,6 +326,8 @@ async def time_step(
         "employer_time.html",
         first=hhmm(earliest(now)),
         last=hhmm(LAST_MINUTE),
+        end_low=hhmm(low),
+        end_high=hhmm(high),
     )
 
 
@@ -217,13 +335,18 @@ async def interview_step(
     request: Request, flow: FlowDef, market: Market, answers: JobAnswers
 ) -> Response:
     now = get_state(request).clock.now()
+    closed = hall_closed(market, now)
     if request.method == "POST":
         form = await request.form()
         answers.interview = _time_field(form.get("interview"), answers.interview, now)
         answers.desk = int(step_value(_number(form.get("desk"), answers.desk), 0, 1, market.desks))
         place = form.get("place")
         if place in ("desk", "onsite"):
-            answers.onsite = place == "onsite"
+            # After closing there are no desks to choose (a stale form cannot pick one).
+            answers.onsite = place == "onsite" or closed
+        address = form.get("address")
+        if isinstance(address, str):
+            answers.address = clean_text(address)[:60]
         delta = form.get("delta")
         if isinstance(delta, str):
             name, amount = parse_delta(delta)
@@ -237,13 +360,23 @@ async def interview_step(
             answers.fail("err.interview_after_start")
             answers.save(request, market.id)
             return flow.go(request, market, "interview")
-        if after_hours(market, answers):
-            answers.fail("err.interview_after_hours", closes=market.closes)
+        closed_desk = desk_hours_error(market, answers, now)
+        if closed_desk is not None:
+            answers.fail(closed_desk.key, **{k: str(v) for k, v in closed_desk.params.items()})
+            answers.save(request, market.id)
+            return flow.go(request, market, "interview")
+        if answers.onsite and not answers.address:
+            # On site, the worker must be told where (validation checks it again).
+            answers.fail("err.interview_address")
             answers.save(request, market.id)
             return flow.go(request, market, "interview")
         answers.interview_set = True
         answers.save(request, market.id)
         return flow.go(request, market, flow.next_of("interview", answers))
+    if closed and not answers.onsite:
+        # The hall has closed: the interview is where the work is.
+        answers.onsite = True
+        answers.save(request, market.id)
     return screen(
         request,
         flow,
@@ -294,7 +427,9 @@ async def review_step(
         skills=skills,
         title=title_of(request, answers),
         place=place,
-        interview_place=ONSITE if answers.onsite else desk_name(answers.desk),
+        interview_place=(
+            f"{ONSITE} · {answers.address}" if answers.onsite else desk_name(answers.desk)
+        ),
         flags=FLAGS,
     )
 

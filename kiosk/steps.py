@@ -19,20 +19,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kiosk.choices import (
-    PLACES_PER_PAGE,
     SKILLS_PER_PAGE,
     category_icon,
-    page_holding,
+    grid_size,
     page_number,
     page_of,
     skill_icon,
+    township_picker,
 )
 from kiosk.flow import Answers
 from kiosk.i18n import t
 from kiosk.pages import render
 from kiosk.state import get_state
 from kiosk.templating import request_lang
-from kiosk.validation import PHONE_RE, InvalidInput, normalise_phone
+from kiosk.validation import PHONE_RE, InvalidInput, hall_closed, normalise_phone, screen_text
 from matcher.blocks import Blocked
 from matcher.markets import Market
 from matcher.scripts import ScriptError
@@ -154,7 +154,10 @@ def screen(
         "request_id": answers.rid,
         "skill_icon": skill_icon,
         "category_icon": category_icon,
+        "grid_size": grid_size,
         "taxonomy": get_state(request).taxonomy,
+        # Past the hall's closing time the employer's screens say so (no desk is left).
+        "hall_closed": hall_closed(market, get_state(request).clock.now()),
         **extra,
     }
     return render(request, template, ctx, status_code=status_code)
@@ -308,6 +311,20 @@ async def say_step(request: Request, flow: FlowDef, market: Market, answers: Ans
         if pick:
             return picked(request, flow, market, answers, pick)
         text = _text(form, "text").strip()[:100]
+        refused = screen_text("say", text) if flow.kind == "employer" else None
+        if refused is not None:
+            # The words would be the job's title: screened as a post is, before the next
+            # question, and kept nowhere but on this screen to be said again.
+            lang = request_lang(request)
+            return say_screen(
+                request,
+                flow,
+                market,
+                answers,
+                status_code=422,
+                error=t(refused.key, lang, **refused.params),
+                typed=text,
+            )
         hits = get_state(request).taxonomy.parse(text) if text else []
         answers.declined = []
         if not hits:
@@ -341,7 +358,13 @@ def say_screen(
     *,
     status_code: int = 200,
     error: str = "",
+    typed: str | None = None,
 ) -> Response:
+    """``typed``: words refused as they stand (screening), shown again to be changed;
+    no skills are offered for them."""
+    refused = typed is not None
+    if typed is None:
+        typed = answers.unsure if answers.unsure is not None else answers.text
     return screen(
         request,
         flow,
@@ -351,7 +374,8 @@ def say_screen(
         "step_say.html",
         status_code=status_code,
         error=error,
-        suggestions=closest_skills(request, answers),
+        suggestions=[] if refused else closest_skills(request, answers),
+        typed=typed,
     )
 
 
@@ -445,10 +469,8 @@ async def place_step(request: Request, flow: FlowDef, market: Market, answers: A
         answers.township = chosen
         answers.save(request, market.id)
         return flow.go(request, market, flow.next_of("place", answers))
-    raw = request.query_params.get("page")
-    ids = [p.adcode for p in townships]
-    number = page_number(raw) if raw else page_holding(ids, answers.township, PLACES_PER_PAGE)
-    page = page_of(townships, number, PLACES_PER_PAGE)
+    # The whole county on one screen, narrowed by the pinyin letters typed (?q=).
+    picker = township_picker(townships, request.query_params.get("q", ""))
     return screen(
         request,
         flow,
@@ -456,7 +478,7 @@ async def place_step(request: Request, flow: FlowDef, market: Market, answers: A
         answers,
         "place",
         "step_place.html",
-        page=page,
+        picker=picker,
         county=county,
     )
 

@@ -15,10 +15,21 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from kiosk.i18n import t
 from matcher.clock import TZ, Clock, day_end, local_day
 from matcher.markets import Market
 from matcher.places import Gazetteer
-from matcher.screening import day_floor, hourly_floor, screen
+from matcher.screening import (
+    FLOOR_HOURS,
+    SCREENED_FIELDS,
+    Finding,
+    check_pay,
+    day_floor,
+    paid_hours,
+    screen,
+    screen_post,
+    shown_rate,
+)
 from matcher.skills import Taxonomy
 from matcher.specs import CheckinSpec, JobSpec
 from matcher.suggest import Suggestion, suggest
@@ -29,6 +40,17 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 WAGE_MAX = {"day": 3000.0, "hour": 300.0, "piece": 10000.0}
 PAST_TOLERANCE = timedelta(minutes=5)
+# The longest shift a post may give: a night shift ends the next day, never later.
+MAX_SHIFT = timedelta(hours=16)
+# Where an interview that is not at a desk takes place (printed on tickets and called
+# out in the hall, so in the hall's language whatever the screen's).
+ONSITE_PLACE = "干活现场"
+# A market desk as the kiosk names it ("3号洽谈桌"): an interview anywhere else is on site
+# and needs an address or landmark, or the worker cannot find it.
+DESK_RE = re.compile(r"^\d{1,2}号洽谈桌$")
+# An address says where: at least two characters that are letters or CJK, not only
+# digits and punctuation ("3号" alone finds nothing).
+_PLACE_WORD_RE = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 
 
 def clean_text(value: str) -> str:
@@ -82,6 +104,9 @@ class JobIn(_Strict):
     end_at: AwareDatetime | None = None
     interview_at: AwareDatetime | None = None
     interview_place: str = Field(default="", max_length=40)
+    interview_address: str = Field(
+        default="", max_length=60, description="address or landmark of an on-site interview"
+    )
     employer_name: str = Field(min_length=1, max_length=20)
     employer_phone: str = Field(max_length=20)
     meals: bool = False
@@ -102,6 +127,7 @@ class CheckinIn(_Strict):
         Literal["long_waiting", "low_income", "disabled", "older", "relocated", "veteran"]
     ] = Field(default_factory=list, max_length=6)
     priority_consent: bool = False
+    again: bool = False
 
 
 class OutcomeIn(_Strict):
@@ -222,8 +248,6 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
     if data.wage_yuan > WAGE_MAX[data.wage_unit]:
         errors["wage_yuan"] = FieldError("err.wage", {"max": int(WAGE_MAX[data.wage_unit])})
     township, county = _resolve_place(data.township, ctx, errors, "township")
-    review = _screen(title, description, errors)
-    _check_floor(data.wage_yuan, data.wage_unit, ctx, errors)
     start = data.start_at.astimezone(TZ)
     if local_day(start) != today:
         errors["start_at"] = FieldError("err.not_today")
@@ -231,26 +255,53 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
         errors["start_at"] = FieldError("err.past")
     last = day_end(now) - timedelta(minutes=1)
     end = data.end_at.astimezone(TZ) if data.end_at else min(start + timedelta(hours=9), last)
-    if data.end_at and local_day(end) != today and end != day_end(now):
-        errors["end_at"] = FieldError("err.not_today")
-    elif end <= start:
-        errors["end_at"] = FieldError("err.end_before_start")
+    if data.end_at and end <= start:
+        # Named with the times as the poster wrote them; a night shift is not guessed.
+        errors["end_at"] = FieldError(
+            "err.end_before_start_at",
+            {"start": hhmm_of(data.start_at), "end": hhmm_of(data.end_at)},
+        )
+    elif end - start > MAX_SHIFT:
+        errors["end_at"] = FieldError("err.shift_too_long", {"max": _hours(MAX_SHIFT)})
     if data.interview_at:
         interview = data.interview_at.astimezone(TZ)
         if local_day(interview) != today:
             errors["interview_at"] = FieldError("err.not_today")
         elif interview < now - PAST_TOLERANCE:
-            errors["interview_at"] = FieldError("err.past")
+            errors["interview_at"] = FieldError(
+                "err.interview_past", {"at": hhmm_of(data.interview_at)}
+            )
         elif interview > start:
             errors["interview_at"] = FieldError("err.interview_after_start")
+        # A few minutes late on the wire is now, never a time already gone.
+        interview = max(interview, now)
     else:
         # Same-day interview: half an hour before the start, but never in the past.
         interview = max(
             min(start - timedelta(minutes=30), start), min(now + timedelta(minutes=15), start)
         )
+    place = clean_text(data.interview_place)
+    if not place:
+        # The market's desk while the hall is open, else where the work is.
+        desk_closed = hall_hours_error(ctx.market, interview) is not None
+        place = ONSITE_PLACE if desk_closed else "1号洽谈桌"
+    if DESK_RE.match(place) and "interview_at" not in errors:
+        closed = hall_hours_error(ctx.market, interview)
+        if closed is not None:
+            errors["interview_at"] = closed
+    hours = paid_hours(start, end) if not {"start_at", "end_at"} & errors.keys() else FLOOR_HOURS
+    _check_floor(data.wage_yuan, data.wage_unit, hours, ctx, errors)
+    address = clean_text(data.interview_address)
+    if DESK_RE.match(place):
+        address = ""
+    elif len(_PLACE_WORD_RE.findall(address)) < 2:
+        errors["interview_address"] = FieldError("err.interview_address")
+    texts = {name: clean_text(str(getattr(data, name))) for name in SCREENED_FIELDS}
+    review = screen_fields(
+        {**texts, "interview_place": place, "interview_address": address}, errors
+    )
     if errors:
         raise _refused(errors, said, ctx)
-    place = clean_text(data.interview_place) or "1号洽谈桌"
     return JobSpec(
         title=title,
         description=description,
@@ -264,6 +315,7 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
         end_at=end,
         interview_at=interview,
         interview_place=place,
+        interview_address=address,
         employer_name=clean_text(data.employer_name),
         employer_phone=phone,
         meals=data.meals,
@@ -273,36 +325,129 @@ def parse_job(body: Any, ctx: Context) -> JobSpec:
     )
 
 
-def _screen(title: str, description: str, errors: dict[str, FieldError]) -> tuple[str, ...]:
-    """Blocking findings become field errors (with the rule's explanation and a better
-    wording); the others hold the post for an operator."""
+def screen_fields(texts: dict[str, str], errors: dict[str, FieldError]) -> tuple[str, ...]:
+    """Screen every free-text field of a post (``SCREENED_FIELDS``). Blocking findings
+    become the field's error, naming the field, what was written and a better wording;
+    the others hold the post for an operator (returned: the rules that hold it)."""
     review: list[str] = []
-    for name, text in (("title", title), ("description", description)):
-        for f in screen(text):
-            if f.action == "block":
-                errors.setdefault(
-                    name,
-                    FieldError(
-                        "err.screening",
-                        {
-                            "why_zh": f.explanation_zh,
-                            "why_en": f.explanation_en,
-                            "fix_zh": f.suggestion_zh,
-                            "fix_en": f.suggestion_en,
-                            "match": f.match,
-                        },
-                    ),
-                )
-            else:
-                review.append(f.rule)
+    for name, found in screen_post(texts).items():
+        blocks = [f for f in found if f.action == "block"]
+        if blocks:
+            errors.setdefault(name, screening_error(name, blocks))
+        review += [f.rule for f in found if f.action != "block"]
     return tuple(dict.fromkeys(review))
 
 
-def _check_floor(wage: float, unit: str, ctx: Context, errors: dict[str, FieldError]) -> None:
-    """Refuse pay below the market's minimum wage (hourly floor x 8 for a day)."""
-    hourly, daily = hourly_floor(ctx.market.wage_class), day_floor(ctx.market.wage_class)
-    if (unit == "day" and wage < daily) or (unit == "hour" and wage < hourly):
-        errors.setdefault("wage_yuan", FieldError("err.wage_floor", {"day": daily, "hour": hourly}))
+def screening_error(name: str, blocks: list[Finding]) -> FieldError:
+    """One refusal for a field, with a reason per ground it breaks ("an age limit and an
+    ethnic exclusion" are both said), in the poster's own words."""
+    grounds: dict[str, Finding] = {}
+    for f in blocks:
+        grounds.setdefault(f.category, f)
+    field_zh, field_en = t(f"screen.field.{name}", "zh"), t(f"screen.field.{name}", "en")
+    why_zh = [
+        t("screen.found", "zh", why=f.explanation_zh, field=field_zh, match=f.match)
+        for f in grounds.values()
+    ]
+    why_en = [
+        t("screen.found", "en", why=f.explanation_en, field=field_en, match=f.match)
+        for f in grounds.values()
+    ]
+    fix_zh = dict.fromkeys(f.suggestion_zh for f in grounds.values())
+    fix_en = dict.fromkeys(f.suggestion_en for f in grounds.values())
+    return FieldError(
+        "err.screening",
+        {
+            "why_zh": "；".join(why_zh),
+            "why_en": "; ".join(why_en),
+            "fix_zh": "；".join(fix_zh),
+            "fix_en": "; ".join(fix_en),
+            "match": next(iter(grounds.values())).match,
+            "grounds": " ".join(grounds),
+        },
+    )
+
+
+def screen_text(name: str, text: str) -> FieldError | None:
+    """The refusal of one free text as a post would be refused (the kiosk's "说一说"
+    screen asks before the next question), or None when nothing blocks it."""
+    blocks = [f for f in screen(text) if f.action == "block"]
+    return screening_error(name, blocks) if blocks else None
+
+
+def pay_error(wage: float, unit: str, hours: float, wage_class: int) -> FieldError | None:
+    """Pay below the market's minimum wage, judged per hour of the job: a day rate over
+    the scheduled hours (counted up to 8). The refusal states the hourly figure."""
+    pay = check_pay(wage, unit, hours, wage_class)
+    if pay.lawful or pay.hourly is None:
+        return None
+    rate = shown_rate(pay.hourly)
+    if unit == "day":
+        params = {"wage": f"{wage:g}", "hours": _hours(timedelta(hours=pay.hours)), "rate": rate}
+        detail_zh, detail_en = (
+            t("pay.per_hour.day", "zh", **params),
+            t("pay.per_hour.day", "en", **params),
+        )
+    else:
+        detail_zh, detail_en = (
+            t("pay.per_hour.hour", "zh", rate=rate),
+            t("pay.per_hour.hour", "en", rate=rate),
+        )
+    return FieldError(
+        "err.wage_floor",
+        {
+            "detail_zh": detail_zh,
+            "detail_en": detail_en,
+            "rate": rate,
+            "hour": pay.floor,
+            "day": day_floor(wage_class),
+        },
+    )
+
+
+def _check_floor(
+    wage: float, unit: str, hours: float, ctx: Context, errors: dict[str, FieldError]
+) -> None:
+    error = pay_error(wage, unit, hours, ctx.market.wage_class)
+    if error is not None:
+        errors.setdefault("wage_yuan", error)
+
+
+def hall_hours_error(market: Market, at: datetime) -> FieldError | None:
+    """A desk interview outside the hall's opening hours (a market setting): the desks
+    are staffed only while the hall is open."""
+    minute = at.astimezone(TZ).hour * 60 + at.astimezone(TZ).minute
+    opens, closes = _minute_of(market.opens), _minute_of(market.closes)
+    if closes is not None and minute > closes:
+        return FieldError("err.interview_after_hours", {"closes": market.closes})
+    if opens is not None and minute < opens:
+        return FieldError("err.interview_before_hours", {"opens": market.opens})
+    return None
+
+
+def hall_closed(market: Market, now: datetime) -> bool:
+    """Past the hall's closing time today: no desk interview is left."""
+    closes = _minute_of(market.closes)
+    local = now.astimezone(TZ)
+    return closes is not None and local.hour * 60 + local.minute > closes
+
+
+def _minute_of(hhmm: str) -> int | None:
+    try:
+        h, m = hhmm.split(":")
+        return int(h) * 60 + int(m)
+    except ValueError:
+        return None
+
+
+def hhmm_of(at: datetime) -> str:
+    """A time as the poster wrote it (in the offset they gave), for a refusal that must
+    never show a time nobody entered."""
+    return at.strftime("%H:%M")
+
+
+def _hours(span: timedelta) -> str:
+    return f"{round(span.total_seconds() / 3600, 2):g}"
 
 
 def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
@@ -352,6 +497,7 @@ def parse_checkin(body: Any, ctx: Context) -> CheckinSpec:
         min_wage_yuan=round(data.min_wage_yuan, 2),
         available_until=until,
         priority_groups=tuple(dict.fromkeys(data.priority_groups)),
+        again=data.again,
     )
 
 
@@ -399,10 +545,14 @@ def parse_review(body: Any) -> ReviewIn:
 
 
 class CorrectionIn(_Strict):
-    """An operator's correction of a post that screening held back."""
+    """An operator's correction of a post that screening held back: its free texts
+    (the same fields and limits as a post) and its pay."""
 
     title: str = Field(min_length=1, max_length=60)
     description: str = Field(default="", max_length=500)
+    employer_name: str = Field(min_length=1, max_length=20)
+    interview_place: str = Field(default="", max_length=40)
+    interview_address: str = Field(default="", max_length=60)
     wage_yuan: float = Field(gt=0)
     wage_unit: Literal["day", "hour", "piece"] = "day"
 
@@ -415,23 +565,35 @@ class Correction:
     wage_unit: str
     # Screening rules that still hold the post (empty: it may go out).
     review: tuple[str, ...]
+    # Every screened free text as corrected (``SCREENED_FIELDS``), title and
+    # description included.
+    texts: dict[str, str] = field(default_factory=dict)
 
 
-def parse_correction(body: Any, ctx: Context) -> Correction:
-    """Screen a corrected post as a new one is screened: blocking wording and pay
-    below the market's floor are refused, other findings keep it held."""
+def parse_correction(body: Any, ctx: Context, *, hours: float = FLOOR_HOURS) -> Correction:
+    """Screen a corrected post as a new one is screened: blocking wording in any free
+    text and pay below the market's floor (per hour of the job's ``hours``) are
+    refused, other findings keep it held."""
     data = parse_model(CorrectionIn, body)
     errors: dict[str, FieldError] = {}
-    title, description = clean_text(data.title), clean_text(data.description)
-    if not title:
-        errors["title"] = FieldError("err.required")
+    texts = {name: clean_text(str(getattr(data, name))) for name in SCREENED_FIELDS}
+    for name in ("title", "employer_name", "interview_place"):
+        if not texts[name]:
+            errors[name] = FieldError("err.required")
     if data.wage_yuan > WAGE_MAX[data.wage_unit]:
         errors["wage_yuan"] = FieldError("err.wage", {"max": int(WAGE_MAX[data.wage_unit])})
-    review = _screen(title, description, errors)
-    _check_floor(data.wage_yuan, data.wage_unit, ctx, errors)
+    review = screen_fields(texts, errors)
+    _check_floor(data.wage_yuan, data.wage_unit, hours, ctx, errors)
     if errors:
         raise InvalidInput(errors)
-    return Correction(title, description, round(data.wage_yuan, 2), data.wage_unit, review)
+    return Correction(
+        texts["title"],
+        texts["description"],
+        round(data.wage_yuan, 2),
+        data.wage_unit,
+        review,
+        texts,
+    )
 
 
 def parse_outcome(body: Any) -> OutcomeIn:

@@ -3,12 +3,23 @@ for offers, accept one, hold a ticket.
 
 Screens: phone → (returning: "same as last time?") → skills → place → reach → lowest
 day wage → checked in. The answers live in the session (``kiosk.flow``) until the
-last screen posts them with the request id minted when the flow started.
+last screen posts them with the request id minted when the flow started. A worker who
+already holds a booking today is shown it instead of being checked in over it.
+
+An offer never changes silently: one that goes while the worker is looking at it
+(moved by the batch pass, the job filled or cancelled, the time to answer over) stays
+on the screen as a card saying why until the worker taps 知道了, and the next offer
+comes as a new card below it, marked as new, never in the old one's place.
+
+The ticket shows the worker the employer's full number (opened from its sealed form,
+every reveal audited); its QR code holds a signed, expiring link to a public, masked
+view of the ticket that opens on any phone (``kiosk.qr``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,12 +27,14 @@ from starlette.routing import Route
 
 from kiosk import aftercare_steps, htmx
 from kiosk.choices import parse_delta, skill_icon, step_value
+from kiosk.device_guard import enrolled_device
 from kiosk.flow import WorkerAnswers, done_result, remember_done
 from kiosk.pages import FORM_ID_FIELD, live_market_or_404, market_or_404, render
-from kiosk.qr import qr_svg
+from kiosk.qr import link_expiry, qr_svg, sign_ticket, ticket_link_valid
 from kiosk.state import get_state
 from kiosk.steps import FlowDef, dispatch, screen
 from kiosk.validation import InvalidInput, parse_checkin
+from matcher.clock import from_ms
 from matcher.markets import Market
 from matcher.scripts import ScriptError
 
@@ -37,6 +50,11 @@ FIELD_STEP = {
     "reach": "reach",
     "min_wage_yuan": "wage",
 }
+# Why an offer the worker was looking at went: the ones said on the screen (an offer
+# withdrawn because the worker took another needs no word: they hold its ticket).
+SAID_WHY = ("moved", "filled", "cancelled", "day_end")
+# Offer ids a screen carries back: plenty for what one screen shows.
+REMEMBERED_OFFERS = 40
 
 
 def session_worker(request: Request, market: Market) -> str | None:
@@ -46,7 +64,8 @@ def session_worker(request: Request, market: Market) -> str | None:
 
 async def _after_phone(request: Request, market: Market, answers: WorkerAnswers) -> str:
     """A returning worker is first asked about earlier work still unsettled (pay, a
-    no-show: ``kiosk.aftercare_steps``), then checks in as usual."""
+    no-show: ``kiosk.aftercare_steps``), then checks in as usual; one already booked
+    today is shown the booking (checking in again would change nothing they need)."""
     nxt = await _returning(request, market, answers)
     store = get_state(request).store
     wid = store.worker_id(answers.phone)
@@ -56,6 +75,8 @@ async def _after_phone(request: Request, market: Market, answers: WorkerAnswers)
         answers.fail("err.worker_suspended", until=str(block["until"]))
         answers.save(request, market.id)
         nxt = "phone"
+    elif await store.booking_today(market.id, wid) is not None:
+        nxt = "booked"
     refs = await aftercare_steps.due_refs(request, market, wid)
     if not refs:
         return nxt
@@ -160,11 +181,29 @@ async def after_step(
     return RedirectResponse(aftercare_steps.FLOW.url(request, market, "ask"), status_code=303)
 
 
+async def booked_step(
+    request: Request, flow: FlowDef, market: Market, answers: WorkerAnswers
+) -> Response:
+    """A worker who holds a booking today typed their number again: their ticket,
+    rather than "一样, 登记" (which would check them in over it)."""
+    store = get_state(request).store
+    wid = store.worker_id(answers.phone)
+    ticket = await store.booking_today(market.id, wid)
+    if ticket is None:
+        # The booking ended meanwhile (an outcome, a cancelled job): check in as usual.
+        return flow.go(request, market, await _returning(request, market, answers))
+    WorkerAnswers.discard(request, market.id)
+    request.session[f"worker:{market.id}"] = wid
+    url = request.url_for("ticket", market=market.id, ref=ticket["ref"]).path
+    return RedirectResponse(f"{url}?already=1", status_code=303)
+
+
 STEPS: dict[str, Any] = {
     "same": same_step,
     "reach": reach_step,
     "wage": wage_step,
     "after": after_step,
+    "booked": booked_step,
 }
 
 
@@ -242,21 +281,76 @@ async def checkin_submit(request: Request) -> Response:
 # -- waiting for offers, accepting one, the ticket -----------------------------------
 
 
-async def _offers_context(request: Request, market: Market, wid: str) -> dict[str, Any]:
+class Shown:
+    """What the worker's screen shows, carried by the live region itself (hidden fields
+    its poll sends back), so a poll writes nothing: ``shown``, the offers on the screen
+    (pending, or gone with their card); ``fresh``, those that came as new cards."""
+
+    __slots__ = ("fresh", "shown")
+
+    def __init__(self, shown: list[str], fresh: list[str]) -> None:
+        self.shown, self.fresh = shown, fresh
+
+    @classmethod
+    def of(cls, values: Any) -> Shown:
+        def ids(name: str) -> list[str]:
+            raw = values.get(name)
+            words = raw.split() if isinstance(raw, str) else []
+            return [w for w in words if w.isascii() and w.isalnum() and len(w) <= 40][
+                :REMEMBERED_OFFERS
+            ]
+
+        return cls(ids("shown"), ids("fresh"))
+
+
+def why_gone(offer: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The catalog key (and its parameters) saying why a gone offer went."""
+    if offer["status"] == "expired":
+        return "offer.why.expired", {"time": str(offer["expires_at"])[11:16]}
+    reason = offer.get("reason")
+    if reason in SAID_WHY:
+        return f"offer.why.{reason}", {}
+    return "offer.why.withdrawn", {}
+
+
+async def _offers_context(
+    request: Request, market: Market, wid: str, screen: Shown | None = None
+) -> dict[str, Any]:
     state = get_state(request)
     checkin = await state.store.get_checkin(market.id, wid)
     offers = await state.store.offers_for_worker(market.id, wid)
     pending = [o for o in offers if o["status"] == "pending"]
+    screen = screen or Shown.of(request.query_params)
+    shown = set(screen.shown)
+    # Offers that went while on the worker's screen: said why, never just vanished (an
+    # offer withdrawn because the worker took another needs no word: they hold its
+    # ticket). The card stays until 知道了.
+    gone = [
+        o
+        for o in offers
+        if o["status"] in ("withdrawn", "expired")
+        and o["id"] in shown
+        and o.get("reason") != "booked"
+    ]
+    # An offer arriving while others were shown is a new card, marked as new while it
+    # waits, so nobody takes it for the old one (whose place it never takes).
+    fresh = [
+        o["id"] for o in pending if o["id"] in screen.fresh or (shown and o["id"] not in shown)
+    ]
     return {
         "market": market,
         "checkin": checkin,
         "offers": offers,
         "pending": pending,
+        "gone": gone,
+        "fresh": fresh,
+        "shown": [o["id"] for o in gone] + [o["id"] for o in pending],
+        "why_gone": why_gone,
         "taxonomy": state.taxonomy,
         "gazetteer": state.gazetteer,
         "skill_icon": skill_icon,
         "error": None,
-        "version": htmx.version(checkin, pending),
+        "version": htmx.version(checkin, pending, [o["id"] for o in gone], fresh),
     }
 
 
@@ -287,7 +381,7 @@ async def accept(request: Request) -> Response:
     try:
         ticket = await get_state(request).store.accept_offer(market.id, offer_id, worker_id=wid)
     except ScriptError as exc:
-        ctx = await _offers_context(request, market, wid)
+        ctx = await _offers_context(request, market, wid, Shown.of(await request.form()))
         ctx["error"] = f"err.{exc.code}"
         return render(
             request, "_offers.html" if htmx.is_htmx(request) else "worker_offers.html", ctx, 409
@@ -308,11 +402,34 @@ async def decline(request: Request) -> Response:
         )
     except ScriptError as exc:
         error = f"err.{exc.code}"
-    ctx = await _offers_context(request, market, wid)
+    ctx = await _offers_context(request, market, wid, Shown.of(await request.form()))
     ctx["error"] = error
     if htmx.is_htmx(request):
         return render(request, "_offers.html", ctx)
     return RedirectResponse(request.url_for("worker_offers", market=market.id), 303)
+
+
+async def seen(request: Request) -> Response:
+    """知道了 on a gone offer's card: it leaves the screen."""
+    market = market_or_404(request)
+    wid = session_worker(request, market)
+    if wid is None:
+        return _to_checkin(request, market)
+    screen = Shown.of(await request.form())
+    offer_id = request.path_params["offer_id"]
+    screen.shown = [o for o in screen.shown if o != offer_id]
+    ctx = await _offers_context(request, market, wid, screen)
+    if htmx.is_htmx(request):
+        return render(request, "_offers.html", ctx)
+    return RedirectResponse(request.url_for("worker_offers", market=market.id), 303)
+
+
+def public_ticket_url(request: Request, market: Market, ticket: dict[str, Any]) -> str:
+    """The signed, expiring link of a ticket's public view: what its QR code holds."""
+    expires = link_expiry(str(ticket["day"]))
+    secret = get_state(request).settings.secret
+    query = urlencode({"x": expires, "s": sign_ticket(secret, market.id, ticket["ref"], expires)})
+    return f"{request.url_for('ticket_public', market=market.id, ref=ticket['ref'])}?{query}"
 
 
 async def ticket_page(request: Request) -> Response:
@@ -321,27 +438,69 @@ async def ticket_page(request: Request) -> Response:
     ticket = await state.store.get_ticket(market.id, request.path_params["ref"])
     if ticket is None:
         return render(request, "error.html", {"message_key": "error.not_found"}, 404)
-    own_jobs = request.session.get("jobs", [])
-    allowed = (
-        session_worker(request, market) == ticket["worker_id"]
-        or ticket["job_id"] in own_jobs
-        or request.query_params.get("k") == ticket["offer_id"]
-    )
-    if not allowed:
+    # The booking's two sides see each other's full number; a slip's older key
+    # (?k=, printed before the signed link) still opens the ticket, masked.
+    is_worker = session_worker(request, market) == ticket["worker_id"]
+    is_employer = ticket["job_id"] in request.session.get("jobs", [])
+    if not (is_worker or is_employer or request.query_params.get("k") == ticket["offer_id"]):
         return render(request, "error.html", {"message_key": "error.not_found"}, 404)
-    link = str(request.url_for("ticket", market=market.id, ref=ticket["ref"]))
-    qr = qr_svg(f"{link}?k={ticket['offer_id']}")
+    device = await enrolled_device(request)
+    kiosk = device.id if device is not None else ""
+    employer_phone = worker_phone = None
+    if is_worker:
+        employer_phone = await state.store.reveal_phone(
+            market.id, ticket["ref"], whose="employer", device=kiosk
+        )
+    if is_employer:
+        worker_phone = await state.store.reveal_phone(
+            market.id, ticket["ref"], whose="worker", device=kiosk
+        )
     after = request.url_for("ticket_after", market=market.id, ref=ticket["ref"])
+    link = public_ticket_url(request, market, ticket)
     return render(
         request,
         "ticket.html",
         {
             "market": market,
             "ticket": ticket,
-            "qr": qr,
+            "qr": qr_svg(link),
+            "qr_link": link,
             "taxonomy": state.taxonomy,
             "place": state.gazetteer.get(ticket.get("township", "")),
             "after_url": f"{after.path}?k={ticket['offer_id']}",
+            "employer_phone": employer_phone,
+            "worker_phone": worker_phone,
+            "already": is_worker and request.query_params.get("already") == "1",
+        },
+    )
+
+
+async def public_ticket(request: Request) -> Response:
+    """A ticket's public view, from its QR code on any phone: no session, numbers
+    masked, good only with the service's signature and until the link expires."""
+    market = market_or_404(request)
+    state = get_state(request)
+    ref = request.path_params["ref"]
+    ok = ticket_link_valid(
+        state.settings.secret,
+        market.id,
+        ref,
+        request.query_params.get("x", ""),
+        request.query_params.get("s", ""),
+        state.clock.now(),
+    )
+    ticket = await state.store.get_ticket(market.id, ref) if ok else None
+    if ticket is None:
+        return render(request, "ticket_public.html", {"market": market, "ticket": None}, 404)
+    until = from_ms(int(request.query_params["x"]) * 1000 - 1)
+    return render(
+        request,
+        "ticket_public.html",
+        {
+            "market": market,
+            "ticket": ticket,
+            "place": state.gazetteer.get(ticket.get("township", "")),
+            "until": until.date().isoformat(),
         },
     )
 
@@ -363,7 +522,9 @@ routes = [
     Route("/m/{market}/worker/{step}", step, methods=["GET", "POST"], name="worker_step"),
     Route("/m/{market}/offers/{offer_id}/accept", accept, methods=["POST"], name="offer_accept"),
     Route("/m/{market}/offers/{offer_id}/decline", decline, methods=["POST"], name="offer_decline"),
+    Route("/m/{market}/offers/{offer_id}/seen", seen, methods=["POST"], name="offer_seen"),
     Route("/m/{market}/tickets/{ref}", ticket_page, name="ticket"),
+    Route("/m/{market}/t/{ref}", public_ticket, name="ticket_public"),
     Route("/m/{market}/leave", leave, methods=["POST"], name="leave"),
 ]
 

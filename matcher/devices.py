@@ -57,6 +57,27 @@ async def create_code(redis: Redis, *, market: str, name: str, by: str, at: str)
             return code
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What a code would enrol the device as, before anyone confirms it."""
+
+    market: str
+    name: str
+
+
+async def peek(redis: Redis, code: str) -> Pending | None:
+    """The market and name a live code is for, without using it: the kiosk shows them
+    and asks to confirm before it becomes that market's kiosk."""
+    digits = normalise_code(code)
+    if len(digits) != CODE_DIGITS:
+        return None
+    raw = await redis.get(enrol_code(digits))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Pending(market=data["market"], name=data.get("name") or "")
+
+
 async def redeem(redis: Redis, code: str, *, at: str) -> tuple[str, Device] | None:
     """Use a code once: the new device's credential and record, or None."""
     digits = normalise_code(code)

@@ -477,7 +477,10 @@ class Engine:
             raise
         made = str(result.value["made"]).split()
         if pool is not None:
-            for wid, _parts in chosen:
+            # Only the offers the script made: a skipped worker (busy, saturated, due
+            # elsewhere at that time) holds no new offer.
+            written = {wid for wid, oid, _body in offers if oid in made}
+            for wid in written:
                 if wid in pool:
                     row = pool.rows[wid]
                     pool.pending[row] += 1

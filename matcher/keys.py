@@ -35,6 +35,7 @@ through a declared KEY, which keeps them correct on Redis Cluster.
 | kz:{m}:blocks                         | HASH   | "e:"/"w:" + id -> block JSON; kept |
 | kz:{m}:blocks:until                   | ZSET   | live blocks' subjects by end ms |
 | kz:{m}:rollup:{d}                     | HASH   | closed day's figures (JSON fields); kept |
+| kz:{m}:codetries:{job id}             | STRING | wrong job codes typed for a job; CODE_TRIES_TTL |
 | kz:tokens                             | HASH   | sha256(token) -> token JSON (role, market) |
 | kz:matchers                           | HASH   | matcher consumer -> heartbeat ms |
 | kz:accounts                           | HASH   | username -> account JSON (argon2 hash) |
@@ -71,6 +72,9 @@ DEVICES = "kz:devices"
 OP_SESSION_TTL_S = 12 * 3600
 LOGIN_WINDOW_S = 15 * 60
 ENROL_CODE_TTL_S = 30 * 60
+# A job whose code was typed wrong this often is locked this long (a kiosk is shared).
+CODE_TRIES_MAX = 5
+CODE_TRIES_TTL_S = 15 * 60
 
 
 def op_session(digest: str) -> str:
@@ -225,3 +229,8 @@ class MarketKeys:
     def rollup(self, day: str) -> str:
         """HASH of the closed day's figures, written once at the day rollover."""
         return f"{self.p}:rollup:{day}"
+
+    def code_tries(self, job_id: str) -> str:
+        """STRING counting wrong job codes typed for a job at the kiosks (the code lets
+        an employer back to the job's outcomes and the workers' full numbers)."""
+        return f"{self.p}:codetries:{job_id}"

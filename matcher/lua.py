@@ -37,6 +37,22 @@ local function noshow_state(t)
   local by_answer = {confirm = 'confirmed', dispute = 'disputed', explain = 'explained'}
   return by_answer[t.worker_answer or ''] or 'open'
 end
+-- A booking of the worker's today that still holds them (booked, or hired) and overlaps
+-- [from, to) in time, other than ``except``: a worker is never due in two places at
+-- once. Tickets of jobs posted before the times were kept (no from_ms) never clash.
+local function clash(tickets, ck, from, to, except)
+  if not from or not to then return nil end
+  for _, ref in ipairs(split(ck.tickets)) do
+    if ref ~= except then
+      local t = getj(tickets, ref)
+      if t and (t.status == 'booked' or t.status == 'hired') and t.from_ms and t.to_ms
+         and from < t.to_ms and t.from_ms < to then
+        return ref
+      end
+    end
+  end
+  return nil
+end
 local function emit(stream, ...)
   redis.call('XADD', stream, 'MAXLEN', '~', '500000', '*', ...)
 end
@@ -44,10 +60,13 @@ local function enqueue(q, kind, id, now)
   redis.call('XADD', q, 'MAXLEN', '~', '200000', '*', 'kind', kind, 'id', id, 'at', now)
 end
 -- A pending offer leaves the pending state: free its place on the job and on the
--- worker's check-in. ck_key may be false when the check-in day is gone.
-local function settle_offer(offers, pending, jobs, ck_key, offer, status, now)
+-- worker's check-in. ck_key may be false when the check-in day is gone. ``why`` (for a
+-- withdrawn offer: moved, filled, cancelled, day_end, booked) is kept on the offer, so
+-- the worker's screen can say why it went instead of letting it vanish.
+local function settle_offer(offers, pending, jobs, ck_key, offer, status, now, why)
   offer.status = status
   offer.decided_ms = now
+  if why then offer.why = why end
   putj(offers, offer.id, offer)
   redis.call('ZREM', pending, offer.id)
   local job = getj(jobs, offer.job_id)
@@ -166,9 +185,11 @@ if not ck then
 end
 for k, v in pairs(given) do ck[k] = v end
 if ck.status == 'released' or ck.status == 'hired' then
-  -- Checking in again after a day's work or a release means "I am here again".
+  -- Checking in again after a day's work or a release means "I am here again" (a hired
+  -- worker only when they say so: then for work that does not overlap the booking).
   if ck.status == 'released' or given.again then ck.status = 'available' end
 end
+ck.again = nil
 ck.updated_ms = now
 putj(KEYS[1], ARGV[1], ck)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
@@ -189,7 +210,7 @@ return cjson.encode({ok = response})
 
 CREATE_OFFERS = r"""
 -- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] events
--- KEYS[6] stats:{d}
+-- KEYS[6] stats:{d}  KEYS[7] tickets
 -- ARGV[1] job id  ARGV[2] now ms  ARGV[3] expires ms  ARGV[4] offers per open slot
 -- ARGV[5] max pending offers per worker  ARGV[6] day
 -- ARGV[7..] triples: worker id, offer id, offer JSON (score, explanation)
@@ -211,6 +232,7 @@ for i = 7, #ARGV, 3 do
   elseif not ck then why = 'no_checkin'
   elseif ck.status ~= 'available' and ck.status ~= 'offered' then why = 'worker_busy'
   elseif ck.pending >= max_pending then why = 'worker_saturated'
+  elseif clash(KEYS[7], ck, job.from_ms, job.end_ms, nil) then why = 'worker_overlap'
   end
   if why then
     skipped[#skipped + 1] = wid .. ':' .. why
@@ -246,7 +268,9 @@ ACCEPT_OFFER = r"""
 -- KEYS[11] ttf:{d}  KEYS[12] jobs:open
 -- ARGV[1] offer id  ARGV[2] worker id or '' (when given, the offer must be theirs)
 -- ARGV[3] now ms  ARGV[4] day  ARGV[5] ticket prefix  ARGV[6] day ttl s
--- One booking per worker, never more bookings than headcount: both checked here, atomically.
+-- One booking per worker at a time, never two that overlap in time (a worker hired and
+-- checking in again for more work), never more bookings than headcount: all checked
+-- here, atomically, so the API obeys them as the kiosk does.
 local now = tonumber(ARGV[3])
 local offer = getj(KEYS[3], ARGV[1])
 if not offer or (ARGV[2] ~= '' and offer.worker_id ~= ARGV[2]) then
@@ -257,7 +281,8 @@ if offer.status == 'accepted' then
 end
 if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
 if offer.day ~= ARGV[4] or now >= offer.expires_ms then
-  settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[4] and KEYS[2], offer, 'expired', now)
+  settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[4] and KEYS[2], offer, 'expired',
+               now, nil)
   enqueue(KEYS[7], 'job', offer.job_id, now)
   emit(KEYS[8], 'type', 'offer_expired', 'offer', offer.id, 'job', offer.job_id,
        'worker', offer.worker_id, 'at', now)
@@ -271,6 +296,8 @@ if ck.status == 'booked' then return cjson.encode({err = 'worker_booked'}) end
 if ck.status ~= 'offered' and ck.status ~= 'available' then
   return cjson.encode({err = 'worker_' .. ck.status})
 end
+local other = clash(KEYS[5], ck, job.from_ms, job.end_ms, nil)
+if other then return cjson.encode({err = 'worker_overlap', detail = other}) end
 local seq = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], ARGV[6])
 local ref = ARGV[5] .. string.sub(ARGV[4], 6, 7) .. string.sub(ARGV[4], 9, 10) .. '-' ..
@@ -283,7 +310,11 @@ local ticket = {ref = ref, job_id = job.id, worker_id = offer.worker_id, offer_i
                 start_at = job.start_at, end_at = job.end_at,
                 employer_name = job.employer_name, employer_id = job.employer_id,
                 employer_phone_masked = job.employer_phone_masked,
-                worker_name = ck.name or '', worker_phone_masked = ck.phone_masked or ''}
+                worker_name = ck.name or '', worker_phone_masked = ck.phone_masked or '',
+                interview_address = job.interview_address, from_ms = job.from_ms,
+                to_ms = job.end_ms, interview_ms = job.interview_ms,
+                -- Sealed full numbers (matcher.phones), opened only for the other side.
+                employer_phone_enc = job.employer_phone_enc, worker_phone_enc = ck.phone_enc}
 local encoded = cjson.encode(ticket)
 redis.call('HSET', KEYS[5], ref, encoded)
 -- The accepted offer itself.
@@ -312,12 +343,13 @@ putj(KEYS[1], job.id, job)
 -- The worker: booked, and their other offers withdrawn.
 ck.status = 'booked'
 ck.booking = ref
+ck.tickets = add(ck.tickets, ref)
 ck.pending = 0
 putj(KEYS[2], offer.worker_id, ck)
 for _, oid in ipairs(split(ck.offers)) do
   local other = getj(KEYS[3], oid)
   if other and other.status == 'pending' then
-    settle_offer(KEYS[3], KEYS[4], KEYS[1], false, other, 'withdrawn', now)
+    settle_offer(KEYS[3], KEYS[4], KEYS[1], false, other, 'withdrawn', now, 'booked')
     enqueue(KEYS[7], 'job', other.job_id, now)
   end
 end
@@ -326,7 +358,7 @@ if job.status == 'filled' then
   for wid, oid in pairs(job.offered) do
     local other = getj(KEYS[3], oid)
     if other and other.status == 'pending' then
-      settle_offer(KEYS[3], KEYS[4], KEYS[1], KEYS[2], other, 'withdrawn', now)
+      settle_offer(KEYS[3], KEYS[4], KEYS[1], KEYS[2], other, 'withdrawn', now, 'filled')
       enqueue(KEYS[7], 'worker', wid, now)
     end
   end
@@ -348,7 +380,8 @@ if not offer or (ARGV[2] ~= '' and offer.worker_id ~= ARGV[2]) then
 end
 if offer.status == 'declined' then return cjson.encode({ok = 'declined', replay = true}) end
 if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
-settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[4] and KEYS[2], offer, 'declined', now)
+settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[4] and KEYS[2], offer, 'declined', now,
+             nil)
 redis.call('HINCRBY', KEYS[7], 'declined', 1)
 enqueue(KEYS[5], 'job', offer.job_id, now)
 emit(KEYS[6], 'type', 'offer_declined', 'offer', offer.id, 'job', offer.job_id,
@@ -366,7 +399,8 @@ local n = 0
 for _, oid in ipairs(due) do
   local offer = getj(KEYS[3], oid)
   if offer and offer.status == 'pending' then
-    settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[2] and KEYS[2], offer, 'expired', now)
+    settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[2] and KEYS[2], offer, 'expired', now,
+                 nil)
     if offer.day == ARGV[2] then
       redis.call('HINCRBY', KEYS[7], 'offers_expired', 1)
       enqueue(KEYS[5], 'job', offer.job_id, now)
@@ -410,7 +444,7 @@ for wid, oid in pairs(job.offered) do
   local offer = getj(KEYS[4], oid)
   if offer and offer.status == 'pending' then
     settle_offer(KEYS[4], KEYS[5], KEYS[1], offer.day == ARGV[4] and KEYS[3], offer,
-                 'withdrawn', now)
+                 'withdrawn', now, mode == 'cancel' and 'cancelled' or 'day_end')
     if offer.day == ARGV[4] then enqueue(KEYS[7], 'worker', wid, now) end
   end
 end
@@ -457,6 +491,8 @@ RECORD_OUTCOME = r"""
 -- KEYS[6] events  KEYS[7] stats:{ticket day}  KEYS[8] workers
 -- ARGV[1] job id  ARGV[2] worker id  ARGV[3] hired | not_hired | no_show  ARGV[4] now ms
 -- ARGV[5] reason  ARGV[6] today  ARGV[7] oldest day of no-shows kept on the profile
+-- ARGV[8] the interview's time (ms): no outcome before it (nobody can have come, or not
+-- come, to an interview that has not begun), whether from a kiosk or the API
 -- A later outcome corrects an earlier one; counters move with it. A slot freed by
 -- not_hired / no_show reopens a filled job (filled -> open) while the day lasts.
 -- The worker's profile learns what to ask them at their next check-in (pay after a
@@ -467,6 +503,7 @@ local job = getj(KEYS[1], ARGV[1])
 if not job then return cjson.encode({err = 'no_job'}) end
 local ref = job.bookings[ARGV[2]]
 if not ref then return cjson.encode({err = 'no_booking'}) end
+if now < tonumber(ARGV[8]) then return cjson.encode({err = 'too_early'}) end
 local t = getj(KEYS[4], ref)
 local new = ARGV[3]
 if t.status == new then return cjson.encode({ok = cjson.encode(t), replay = true}) end
@@ -475,6 +512,11 @@ local counter = {hired = 'hired', not_hired = 'not_hired', no_show = 'no_shows'}
 local holds = {booked = true, hired = true}
 if holds[new] and not holds[t.status] and job.remaining < 1 then
   return cjson.encode({err = 'job_full'})
+end
+local ck = getj(KEYS[3], ARGV[2])
+if holds[new] and not holds[t.status] and ck and clash(KEYS[4], ck, t.from_ms, t.to_ms, ref) then
+  -- A correction back to hired, after the worker took other work at the same time.
+  return cjson.encode({err = 'worker_overlap'})
 end
 if counter[t.status] then redis.call('HINCRBY', KEYS[7], counter[t.status], -1) end
 redis.call('HINCRBY', KEYS[7], counter[new], 1)
@@ -527,11 +569,13 @@ if profile then
   profile.noshows = noshows
   putj(KEYS[8], ARGV[2], profile)
 end
-local ck = getj(KEYS[3], ARGV[2])
 if ck then
   ck.recent_hires = profile and profile.recent_hires or ck.recent_hires
   if profile then ck.noshows = profile.noshows end
-  if new == 'hired' then ck.status = 'hired'; ck.booking = ref
+  if ck.booking and ck.booking ~= ref and ck.status == 'booked' then
+    -- The worker already holds another booking (this outcome corrects an earlier
+    -- one): that booking stays theirs.
+  elseif new == 'hired' then ck.status = 'hired'; ck.booking = ref
   elseif new == 'not_hired' then ck.status = 'available'; ck.booking = nil
   else ck.status = 'released'; ck.booking = nil end
   putj(KEYS[3], ARGV[2], ck)
@@ -545,12 +589,15 @@ return cjson.encode({ok = cjson.encode(t)})
 WITHDRAW_OFFER = r"""
 -- KEYS[1] jobs  KEYS[2] checkins:{d}  KEYS[3] offers  KEYS[4] offers:pending  KEYS[5] events
 -- ARGV[1] offer id  ARGV[2] now ms  ARGV[3] day  ARGV[4] reason
--- The batch pass moves a pending offer where it raises total fills.
+-- The batch pass moves a pending offer where it raises total fills (reason 'batch': the
+-- worker is told the job went to someone else so more people work today).
 local offer = getj(KEYS[3], ARGV[1])
 if not offer then return cjson.encode({err = 'no_offer'}) end
 if offer.status ~= 'pending' then return cjson.encode({err = 'offer_' .. offer.status}) end
 local now = tonumber(ARGV[2])
-settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[3] and KEYS[2], offer, 'withdrawn', now)
+local why = ARGV[4] == 'batch' and 'moved' or ARGV[4]
+settle_offer(KEYS[3], KEYS[4], KEYS[1], offer.day == ARGV[3] and KEYS[2], offer, 'withdrawn', now,
+             why)
 emit(KEYS[5], 'type', 'offer_withdrawn', 'offer', offer.id, 'job', offer.job_id,
      'worker', offer.worker_id, 'reason', ARGV[4], 'at', now)
 return cjson.encode({ok = 'withdrawn'})
@@ -689,6 +736,12 @@ elseif what == 'review' then
 elseif what == 'rate' then
   t.ratings = t.ratings or {}
   local side = r.by
+  if side == 'employer' and t.status ~= 'hired' and t.status ~= 'not_hired' and
+     t.status ~= 'no_show' then
+    -- An employer rates a worker they saw (or who did not come): only once they said
+    -- how the interview went, through the kiosk or the API alike.
+    return cjson.encode({err = 'rate_after_outcome'})
+  end
   if t.ratings[side] then return replay() end
   t.ratings[side] = {thumbs = r.thumbs, reason = r.reason or '', at = now}
   if side == 'worker' then
@@ -719,6 +772,44 @@ end
 putj(KEYS[1], t.ref, t)
 if emp_id ~= '' then putj(KEYS[2], emp_id, emp) end
 return cjson.encode({ok = cjson.encode(t)})
+"""
+
+SCRUB_PHONES = r"""
+-- KEYS[1] jobs  KEYS[2] tickets  KEYS[3..] checkins:{d} of the days to scrub
+-- ARGV[1] space-separated job ids  ARGV[2] space-separated ticket refs
+-- ARGV[3] worker id whose check-ins lose their sealed number ('' : none)
+-- The sealed full numbers (matcher.phones) serve only while a booking is arranged and
+-- kept: a week after its day (the day rollover), or at once on the worker's request,
+-- they are dropped; the masked forms stay. Returns how many records changed.
+local n = 0
+for _, id in ipairs(split(ARGV[1])) do
+  local job = getj(KEYS[1], id)
+  if job and job.employer_phone_enc then
+    job.employer_phone_enc = nil
+    putj(KEYS[1], id, job)
+    n = n + 1
+  end
+end
+for _, ref in ipairs(split(ARGV[2])) do
+  local t = getj(KEYS[2], ref)
+  if t and (t.employer_phone_enc or t.worker_phone_enc) then
+    t.employer_phone_enc = nil
+    t.worker_phone_enc = nil
+    putj(KEYS[2], ref, t)
+    n = n + 1
+  end
+end
+if ARGV[3] ~= '' then
+  for i = 3, #KEYS do
+    local ck = getj(KEYS[i], ARGV[3])
+    if ck and ck.phone_enc then
+      ck.phone_enc = nil
+      putj(KEYS[i], ARGV[3], ck)
+      n = n + 1
+    end
+  end
+end
+return cjson.encode({ok = n})
 """
 
 COUNT_WRITE = r"""

@@ -7,6 +7,7 @@ added here with its county adcode (see ``matcher/data/places.csv``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,17 @@ class Market:
 
     def public(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name_zh, "county_adcode": self.county_adcode}
+
+    @property
+    def area(self) -> Literal["county", "city"]:
+        """A county (县: its towns are 乡镇, its seat the 县城) or a county-level city
+        (市: its districts are 街道, its centre the 市区), as the gazetteer names the
+        market's county: the kiosk asks where people live in the words of the place
+        (凯里 is the prefecture's one 市). Follows an operator's change of the county."""
+        from matcher.places import default_gazetteer  # the data, loaded once, on first use
+
+        county = default_gazetteer().get(self.county_adcode)
+        return "city" if county is not None and county.name.endswith("市") else "county"
 
 
 MARKETS: dict[str, Market] = {

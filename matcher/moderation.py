@@ -13,7 +13,7 @@ from typing import Any
 
 from matcher.clock import to_ms
 from matcher.records import loads
-from matcher.screening import Rule, rules
+from matcher.screening import SCREENED_FIELDS, Rule, paid_hours, rules
 from matcher.scripts import ScriptError
 from matcher.specs import wage_per_day
 from matcher.store import Store
@@ -30,23 +30,29 @@ async def correct_held_job(
     market: str,
     job_id: str,
     *,
-    title: str,
-    description: str,
+    texts: dict[str, str],
     wage_yuan: float,
     wage_unit: str,
     review: tuple[str, ...],
     who: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Write an operator's correction (already screened: ``review`` is what screening
-    still finds). Returns the changed fields before and after."""
+    """Write an operator's correction (already screened: ``texts`` are the post's free
+    texts as corrected, ``review`` what screening still finds). Returns the changed
+    fields before and after."""
     job = await store.get_job_record(market, job_id)
     if job is None:
         raise ScriptError("no_job")
     start = datetime.fromisoformat(job["start_at"])
     end = datetime.fromisoformat(job["end_at"])
     changes: dict[str, Any] = {
-        "title": title,
-        "description": description,
+        # Title and description always (the audit shows the text judged); the other free
+        # texts when the operator changed them.
+        **{
+            name: texts[name]
+            for name in SCREENED_FIELDS
+            if name in texts
+            and (name in ("title", "description") or texts[name] != (job.get(name) or ""))
+        },
         "wage_yuan": wage_yuan,
         "wage_unit": wage_unit,
         "wage_day_yuan": wage_per_day(wage_yuan, wage_unit, start, end),
@@ -61,3 +67,10 @@ async def correct_held_job(
     )
     before = loads(result.value) or {}
     return before, changes
+
+
+def job_hours(job: dict[str, Any]) -> float:
+    """The hours a held job's day rate is judged over (its scheduled hours, up to 8)."""
+    return paid_hours(
+        datetime.fromisoformat(job["start_at"]), datetime.fromisoformat(job["end_at"])
+    )

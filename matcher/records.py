@@ -87,6 +87,8 @@ JOB_PUBLIC_FIELDS = (
     "end_at",
     "interview_at",
     "interview_place",
+    # Where an on-site interview is (an address or landmark); empty at a market desk.
+    "interview_address",
     "employer_name",
     "employer_phone_masked",
     "meals",
@@ -141,6 +143,10 @@ def offer_public(offer: dict[str, Any], job: dict[str, Any] | None) -> dict[str,
     }
     if offer.get("ticket"):
         out["ticket"] = offer["ticket"]
+    if offer.get("why"):
+        # Why a withdrawn offer went (moved, filled, cancelled, day_end, booked): the
+        # worker is told, never left to see it vanish.
+        out["reason"] = offer["why"]
     if job is not None:
         out["job"] = {
             f: job[f]
@@ -154,6 +160,7 @@ def offer_public(offer: dict[str, Any], job: dict[str, Any] | None) -> dict[str,
                 "end_at",
                 "interview_at",
                 "interview_place",
+                "interview_address",
                 "employer_name",
                 "remaining",
                 "status",
@@ -163,8 +170,23 @@ def offer_public(offer: dict[str, Any], job: dict[str, Any] | None) -> dict[str,
     return out
 
 
+# Never shown as they are: the sealed full numbers (``matcher.phones``; a counterpart's
+# view opens one through ``Store.reveal_phone``) and the times kept for the scripts.
+_TICKET_PRIVATE = frozenset(
+    {
+        "created_ms",
+        "outcome_ms",
+        "employer_phone_enc",
+        "worker_phone_enc",
+        "from_ms",
+        "to_ms",
+        "interview_ms",
+    }
+)
+
+
 def ticket_public(ticket: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in ticket.items() if k not in {"created_ms", "outcome_ms"}}
+    out = {k: v for k, v in ticket.items() if k not in _TICKET_PRIVATE}
     out["created_at"] = iso(from_ms(int(ticket["created_ms"])))
     return out
 

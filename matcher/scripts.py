@@ -36,6 +36,7 @@ from matcher.lua import (
     RECORD_OUTCOME,
     REMEMBER_RESPONSE,
     REVIEW_JOB,
+    SCRUB_PHONES,
     SET_BLOCK,
     SET_MARKET_SETTINGS,
     SETTLE_ARREARS,
@@ -113,7 +114,9 @@ class Scripts:
         self._lift_block = _register(redis, LIFT_BLOCK)
         self._set_market_settings = _register(redis, SET_MARKET_SETTINGS)
         self._count_write = _register(redis, COUNT_WRITE)
+        self._scrub_phones = _register(redis, SCRUB_PHONES)
         self._all += [
+            self._scrub_phones,
             self._edit_held_job,
             self._settle_arrears,
             self._set_block,
@@ -223,7 +226,15 @@ class Scripts:
         max_pending: int,
         offers: Sequence[tuple[str, str, str]],
     ) -> Result:
-        keys = [k.jobs, k.checkins(day), k.offers, k.offers_pending, k.events, k.stats(day)]
+        keys = [
+            k.jobs,
+            k.checkins(day),
+            k.offers,
+            k.offers_pending,
+            k.events,
+            k.stats(day),
+            k.tickets,
+        ]
         args: list[Arg] = [job_id, now_ms, expires_ms, offers_per_slot, max_pending, day]
         for worker_id, offer_id, offer_json in offers:
             args += [worker_id, offer_id, offer_json]
@@ -312,6 +323,7 @@ class Scripts:
         now_ms: int,
         reason: str,
         keep_from: str,
+        not_before_ms: int,
     ) -> Result:
         keys = [
             k.jobs,
@@ -323,7 +335,16 @@ class Scripts:
             k.stats(job_day),
             k.workers,
         ]
-        args: list[Arg] = [job_id, worker_id, outcome, now_ms, reason, day, keep_from]
+        args: list[Arg] = [
+            job_id,
+            worker_id,
+            outcome,
+            now_ms,
+            reason,
+            day,
+            keep_from,
+            not_before_ms,
+        ]
         return _decode(await self._call(self._record_outcome, keys, args))
 
     async def withdraw_offer(
@@ -383,6 +404,19 @@ class Scripts:
         ]
         args: list[Arg] = [ref, what, report_json, now_ms, arrears_id, block_at]
         return _decode(await self._call(self._after_work, keys, args))
+
+    async def scrub_phones(
+        self,
+        k: MarketKeys,
+        *,
+        job_ids: Sequence[str],
+        refs: Sequence[str],
+        worker_id: str = "",
+        checkin_days: Sequence[str] = (),
+    ) -> int:
+        keys = [k.jobs, k.tickets, *(k.checkins(d) for d in checkin_days)]
+        args: list[Arg] = [" ".join(job_ids), " ".join(refs), worker_id]
+        return int(_decode(await self._call(self._scrub_phones, keys, args)).value)
 
     async def count_write(self, key: str, *, ttl_ms: int) -> int:
         """Count one write in a rate-limit window. Not acknowledged after WAITAOF: a

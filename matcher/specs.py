@@ -47,6 +47,8 @@ class JobSpec:
     tools: bool = False
     # Screening rules that sent the post to an operator (empty: offered at once).
     review: tuple[str, ...] = ()
+    # An on-site interview's address or landmark (empty: at a market desk).
+    interview_address: str = ""
 
     def wage_per_day(self) -> float:
         return wage_per_day(self.wage_yuan, self.wage_unit, self.start_at, self.end_at)
@@ -64,6 +66,8 @@ class CheckinSpec:
     name: str = ""
     skills_text: str = ""
     priority_groups: tuple[str, ...] = ()
+    # A hired worker checking in again for more work (never overlapping the booking).
+    again: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

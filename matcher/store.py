@@ -7,19 +7,22 @@ records, turns their refusals into ``ScriptError`` codes, and waits for durabili
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from matcher import rollup
+from matcher import audit, rollup
 from matcher.blocks import BlockBook, Blocked, subject
 from matcher.clock import TZ, Clock, day_key, day_start, iso, to_ms
-from matcher.keys import MarketKeys
+from matcher.keys import CODE_TRIES_MAX, CODE_TRIES_TTL_S, MarketKeys
 from matcher.market_settings import MarketSettings
 from matcher.markets import MARKETS, Market
+from matcher.phones import PhoneBox, employer_binding, worker_binding
 from matcher.records import (
     body_hash,
     checkin_public,
@@ -68,6 +71,23 @@ __all__ = ["ScriptError", "Store"]
 # Open wage-arrears records that stop an employer from posting.
 ARREARS_BLOCK_AT = 2
 ARREARS_OUTCOMES = ("recovered", "referred", "closed")
+# Tickets whose counterpart's full number may be shown: the booking stands, or stood
+# (a cancelled booking's people have nothing left to arrange).
+REVEALABLE = ("booked", "hired", "not_hired", "no_show")
+JOB_CODE_DIGITS = 6
+# Days the sealed full numbers of a day's jobs and tickets are kept: the day and a week
+# after it (as long as the ticket's public link, kiosk.qr.LINK_DAYS).
+PHONES_KEPT_DAYS = 8
+# Days a check-in is kept (keys.DAY_TTL_S): a forgotten worker's sealed number is
+# scrubbed from all of them.
+CHECKIN_DAYS = 8
+CodeCheck = Literal["ok", "wrong", "locked"]
+
+
+def new_job_code() -> str:
+    """The digits an employer types at any kiosk of the market to come back to a job
+    (with their phone number): printed on the job page and its slip."""
+    return f"{secrets.randbelow(10**JOB_CODE_DIGITS):0{JOB_CODE_DIGITS}d}"
 
 
 class Store:
@@ -78,6 +98,7 @@ class Store:
         self.scripts = Scripts(redis)
         self._keys = {m: MarketKeys(m) for m in MARKETS}
         self.blocks = BlockBook(redis, self.scripts, clock, settings.secret)
+        self.phones = PhoneBox(settings.secret)
         self.market_settings = MarketSettings(redis, self.scripts, settings)
         # None: not probed yet. WAITAOF exists from Redis 7.2 / Valkey 7.2 and needs AOF on.
         self.waitaof: bool | None = None
@@ -151,6 +172,7 @@ class Store:
         now = self.clock.now()
         day = day_key(now)
         job_id = new_id("j")
+        code = new_job_code()
         record = {
             "id": job_id,
             "market": market,
@@ -170,9 +192,17 @@ class Store:
             "end_at": iso(spec.end_at),
             "interview_at": iso(spec.interview_at),
             "interview_place": spec.interview_place,
+            "interview_address": spec.interview_address,
+            # For the scripts, which compare times as numbers: a worker is due from the
+            # interview to the end of the work (no two bookings overlap).
+            "interview_ms": to_ms(spec.interview_at),
+            "from_ms": to_ms(min(spec.interview_at, spec.start_at)),
+            "end_ms": to_ms(spec.end_at),
             "employer_name": spec.employer_name,
             "employer_phone_masked": mask_phone(spec.employer_phone),
+            "employer_phone_enc": self.phones.seal(spec.employer_phone, employer_binding(job_id)),
             "employer_id": employer_id,
+            "code": code,
             "meals": spec.meals,
             "transport": spec.transport,
             "tools": spec.tools,
@@ -184,7 +214,9 @@ class Store:
             "offered": {},
             "bookings": {},
         }
-        response = job_public(record)
+        # The poster (and only the poster: a job read later never shows it) learns the
+        # job's code, to come back to it at a kiosk.
+        response = {**job_public(record), "code": code}
         try:
             # The script refuses an employer barred for unpaid wages or under an
             # operator's live block, so the post is one round trip with its WAITAOF.
@@ -246,6 +278,57 @@ class Store:
         refs = [ref for j in jobs for ref in j.get("bookings", {}).values()]
         tickets = await self._tickets(market, refs)
         return [job_public(j, tickets) for j in jobs]
+
+    # -- the hall board: reads whose cost does not grow with the day's volume ---------
+    # (kiosk/board_view.py keeps the board's order in memory and asks only for these.)
+
+    async def open_job_count(self, market: str) -> int:
+        """Today's open jobs, counted without reading them (one ZCOUNT): the open index
+        is scored by post time, and a job reopened or approved keeps its own."""
+        since = to_ms(day_start(self.clock.now()))
+        return int(await self.redis.zcount(self.keys(market).jobs_open, since, "+inf"))
+
+    async def jobs_posted_since(
+        self, market: str, day: str, since_ms: int, limit: int
+    ) -> list[tuple[str, int]]:
+        """Up to ``limit`` of the jobs posted on ``day`` at or after ``since_ms`` (the
+        day's index only grows), oldest first, with their post times in ms."""
+        raw: Any = await self.redis.zrangebyscore(
+            self.keys(market).jobs_day(day), since_ms, "+inf", start=0, num=limit, withscores=True
+        )
+        return [(str(m), int(score)) for m, score in raw]
+
+    async def job_records(self, market: str, ids: list[str]) -> list[dict[str, Any] | None]:
+        """The stored jobs of ``ids`` in order (None where there is none): one HMGET."""
+        if not ids:
+            return []
+        return [loads(r) for r in await self.redis.hmget(self.keys(market).jobs, ids)]
+
+    async def open_among(self, market: str, ids: list[str]) -> list[bool]:
+        """Which of ``ids`` are open now: one ZMSCORE."""
+        if not ids:
+            return []
+        scores = await self.redis.zmscore(self.keys(market).jobs_open, ids)
+        return [s is not None for s in scores]
+
+    async def recent_tickets(self, market: str, day: str, limit: int) -> list[dict[str, Any]]:
+        """The day's last ``limit`` bookings, the newest first. A ticket's reference
+        counts up through the day (KL1127-001, -002, ...), so the day's counter names
+        them without an index."""
+        k = self.keys(market)
+        last = int(await self.redis.get(k.seq(day)) or 0)
+        prefix = f"{self.market(market).ticket_prefix}{day[5:7]}{day[8:10]}-"
+        refs = [f"{prefix}{n:03d}" for n in range(last, max(0, last - limit), -1)]
+        if not refs:
+            return []
+        raw = await self.redis.hmget(k.tickets, refs)
+        return [ticket_public(t) for r in raw if (t := loads(r)) is not None]
+
+    async def events_head(self, market: str) -> str:
+        """The id of the market's newest event ("" before the first): every change the
+        hall shows (a post, an offer, a booking, a fill, an outcome) moves it."""
+        newest = await self.redis.xrevrange(self.keys(market).events, count=1)
+        return str(newest[0][0]) if newest else ""
 
     # -- after the interview (pay, disputes, ratings) ---------------------------------
 
@@ -342,7 +425,7 @@ class Store:
     async def disputes(self, market: str) -> list[dict[str, Any]]:
         k = self.keys(market)
         refs = strs(await self.redis.zrange(k.disputes, 0, -1))
-        return list((await self._tickets(market, refs)).values())
+        return [ticket_public(t) for t in (await self._tickets(market, refs)).values()]
 
     async def employer(self, market: str, employer_id: str) -> dict[str, Any] | None:
         return loads(await self.redis.hget(self.keys(market).employers, employer_id))
@@ -404,6 +487,7 @@ class Store:
             keep_from=(
                 date.fromisoformat(day_key(now)) - timedelta(NOSHOW_WINDOW_DAYS)
             ).isoformat(),
+            not_before_ms=to_ms(datetime.fromisoformat(str(job["interview_at"]))),
         )
         ticket = loads(result.value)
         assert ticket is not None
@@ -430,6 +514,10 @@ class Store:
         given = {
             "name": spec.name,
             "phone_masked": mask_phone(spec.phone),
+            # Opened only for an employer this worker is booked with (reveal_phone).
+            "phone_enc": self.phones.seal(spec.phone, worker_binding(wid)),
+            # A hired worker asks for more work that does not overlap (CHECK_IN).
+            "again": spec.again,
             "skills": list(spec.skills),
             "skills_text": spec.skills_text,
             "township": spec.township,
@@ -546,6 +634,79 @@ class Store:
     async def get_ticket(self, market: str, ref: str) -> dict[str, Any] | None:
         t = loads(await self.redis.hget(self.keys(market).tickets, ref))
         return None if t is None else ticket_public(t)
+
+    # -- reaching each other: full numbers for the booked counterpart, job codes --------
+
+    async def reveal_phone(
+        self,
+        market: str,
+        ref: str,
+        *,
+        whose: Literal["employer", "worker"],
+        device: str = "",
+    ) -> str | None:
+        """The full number of one side of a booking, for the other side's own view
+        (the worker's ticket, the employer's job page), or None when the booking no
+        longer stands or no number was kept. Every reveal is in the audit trail: who
+        saw whose number of which ticket, at which kiosk (``device``). The caller has
+        checked that the viewer is the booking's other side."""
+        t = loads(await self.redis.hget(self.keys(market).tickets, ref))
+        if t is None or t.get("status") not in REVEALABLE:
+            return None
+        if whose == "employer":
+            phone = self.phones.open(t.get("employer_phone_enc"), employer_binding(t["job_id"]))
+        else:
+            phone = self.phones.open(t.get("worker_phone_enc"), worker_binding(t["worker_id"]))
+        if phone is None:
+            return None
+        viewer = str(t.get("worker_id") if whose == "employer" else t.get("employer_id"))
+        await audit.record(
+            self.redis,
+            at=self.clock.now(),
+            who=viewer,
+            role="worker" if whose == "employer" else "employer",
+            action="phone.reveal",
+            market=market,
+            target=ref,
+            after={"whose": whose, "device": device},
+        )
+        return phone
+
+    async def job_code(self, market: str, job_id: str) -> str | None:
+        """The job's code, for its owner's page and slip only."""
+        job = await self.get_job_record(market, job_id)
+        code = (job or {}).get("code")
+        return str(code) if code else None
+
+    async def check_job_code(self, market: str, job_id: str, typed: str) -> CodeCheck:
+        """Whether ``typed`` is the job's code. A shared kiosk could be used to guess:
+        after CODE_TRIES_MAX wrong codes the job is locked for a while, right code or
+        not."""
+        k = self.keys(market)
+        async with self.redis.pipeline(transaction=False) as p:
+            p.hget(k.jobs, job_id)
+            p.get(k.code_tries(job_id))
+            raw_job, raw_tries = await p.execute()
+        if int(raw_tries or 0) >= CODE_TRIES_MAX:
+            return "locked"
+        job = loads(raw_job)
+        code = str((job or {}).get("code") or "")
+        if code and hmac.compare_digest(code.encode(), typed.strip().encode()):
+            return "ok"
+        tries = await self.scripts.count_write(k.code_tries(job_id), ttl_ms=CODE_TRIES_TTL_S * 1000)
+        return "locked" if tries >= CODE_TRIES_MAX else "wrong"
+
+    async def booking_today(self, market: str, worker_id: str) -> dict[str, Any] | None:
+        """The ticket of the booking a worker holds today (booked, or hired and not
+        asking for more work), or None: a worker who types their number again is shown
+        it rather than checked in over it."""
+        ck = await self.get_checkin_record(market, worker_id)
+        if ck is None or ck.get("status") not in ("booked", "hired") or not ck.get("booking"):
+            return None
+        ticket = await self.get_ticket(market, str(ck["booking"]))
+        if ticket is None or ticket.get("status") not in ("booked", "hired"):
+            return None
+        return ticket
 
     # -- daily figures ------------------------------------------------------------------
 
@@ -668,12 +829,40 @@ class Store:
             offer_ids = [oid for j in jobs for oid in j.get("offered", {}).values()]
             if offer_ids:
                 removed["offers"] += int(await self.redis.hdel(k.offers, *offer_ids))
+        removed["phones"] = await self._scrub_old_phones(market, today)
         return removed
+
+    async def _scrub_old_phones(self, market: str, today: date) -> int:
+        """Drop the sealed full numbers of days past PHONES_KEPT_DAYS (a week of days
+        back, so a rollover missed for a while catches up); masked forms stay."""
+        k = self.keys(market)
+        scrubbed = 0
+        for back in range(PHONES_KEPT_DAYS, PHONES_KEPT_DAYS + 8):
+            day = (today - timedelta(days=back)).isoformat()
+            ids = strs(await self.redis.zrange(k.jobs_day(day), 0, -1))
+            if not ids:
+                continue
+            jobs = [j for r in await self.redis.hmget(k.jobs, ids) if (j := loads(r))]
+            refs = [ref for j in jobs for ref in j.get("bookings", {}).values()]
+            scrubbed += await self.scripts.scrub_phones(k, job_ids=ids, refs=refs)
+        return scrubbed
 
     async def forget_worker(self, market: str, worker_id: str) -> int:
         """Delete a worker's profile and today's check-in on their request (tickets of
-        past work keep only the masked number, needed for wage-arrears follow-up)."""
+        past work keep only the masked number, needed for wage-arrears follow-up: the
+        sealed full number goes from them and from the days' check-ins kept)."""
         k = self.keys(market)
+        today = date.fromisoformat(self.today())
+        days = [(today - timedelta(days=n)).isoformat() for n in range(CHECKIN_DAYS)]
+        async with self.redis.pipeline(transaction=False) as p:
+            for day in days:
+                p.hget(k.checkins(day), worker_id)
+            checkins = [ck for r in await p.execute() if (ck := loads(r))]
+        refs = {str(r) for ck in checkins for r in [*str(ck.get("tickets", "")).split()]}
+        refs |= {str(ck["booking"]) for ck in checkins if ck.get("booking")}
+        await self.scripts.scrub_phones(
+            k, job_ids=(), refs=sorted(refs), worker_id=worker_id, checkin_days=days
+        )
         removed = int(await self.redis.hdel(k.workers, worker_id))
         removed += int(await self.redis.hdel(k.checkins(self.today()), worker_id))
         return removed

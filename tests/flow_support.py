@@ -159,10 +159,8 @@ async def worker_checks_in(
     if township is None:
         s = await press(client, s, "button.tile-county")
     else:
-        tile = f"button[name=township][value='{township}']"
-        while s.page.select_one(tile) is None:
-            s = await follow(client, s, ".pager a:-soup-contains('下一页')")
-        s = await press(client, s, tile)
+        # The whole county is on the one screen.
+        s = await press(client, s, f"button[name=township][value='{township}']")
     s = await press(client, s, f"button[name=reach][value={reach}]")
     assert s.path == "/m/kaili/worker/wage", s.url
     for _ in range(wage_taps):

@@ -54,7 +54,11 @@ async def enrol(client: httpx.AsyncClient, market: str = devices.ALL_MARKETS) ->
     redis = client.state.store.redis  # type: ignore[attr-defined]
     code = await devices.create_code(redis, market=market, name="test kiosk", by="tests", at="")
     await seed_session(client)
+    # The two steps of the page: the code shows which market's kiosk it makes this
+    # device; its confirm button posts the code again with the market and confirm=1.
     response = await client.post("/enrol", data={"code": code})
+    assert response.status_code == 200, response.text
+    response = await client.post("/enrol", data={"code": code, "market": market, "confirm": "1"})
     assert response.status_code == 303, response.text
     token = client.cookies.get("kz_device")
     assert token

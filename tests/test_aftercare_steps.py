@@ -127,8 +127,9 @@ async def test_paid_in_full_and_a_thumbs_up(client: Client, auth: dict[str, str]
 
 
 async def test_pay_is_not_asked_before_the_work_ends(client: Client, auth: dict[str, str]) -> None:
-    await booked(client, auth, "hired")
-    assert (await phone(client)).path == "/m/kaili/worker/same"
+    _wid, ref = await booked(client, auth, "hired")
+    # Hired for today's work: typing the number again shows the booking (issue 14).
+    assert (await phone(client)).path == f"/m/kaili/tickets/{ref}"
     client.state.clock.set(client.state.clock.now().replace(hour=17, minute=30))
     s = await phone(client)
     assert s.path == "/m/kaili/after/pay" and s.question == "今天的工钱拿到了吗?"

@@ -74,7 +74,7 @@ async def test_whole_loop_through_the_api(client: Client, auth: dict[str, str]) 
     assert r.status_code == 200, r.text
     ticket = r.json()["ticket"]
     assert set(ticket) >= {"ref", "job_id", "interview_at", "interview_place"}
-    assert ticket["interview_at"] == at("09:30")
+    assert ticket["interview_at"] == at("09:00")
     r = await client.get(f"/api/v1/markets/kaili/jobs/{job['id']}")
     view = r.json()
     assert view["remaining"] == 1

@@ -63,31 +63,29 @@ def test_wages_and_phones_for_the_hall() -> None:
     assert hall_pages.public_phone("13812341234") == "138****1234"
 
 
-def _job(ref_seqs: list[tuple[int, str]], place: str) -> dict[str, Any]:
-    return {
-        "interview_place": place,
-        "interview_at": "2026-11-27T09:30:00+08:00",
-        "bookings": [
-            {
-                "ticket": f"KL1127-{n:03d}",
-                "status": status,
-                "worker_phone_masked": f"139****{n:04d}",
-            }
-            for n, status in ref_seqs
-        ],
-    }
+def _tickets(ref_seqs: list[tuple[int, str]], place: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "ref": f"KL1127-{n:03d}",
+            "status": status,
+            "worker_phone_masked": f"139****{n:04d}",
+            "interview_place": place,
+            "interview_at": "2026-11-27T09:30:00+08:00",
+        }
+        for n, status in ref_seqs
+    ]
 
 
 def test_calls_are_booked_workers_newest_first() -> None:
-    jobs = [
-        _job([(1, "booked"), (4, "hired"), (12, "booked")], "1号洽谈桌"),
-        _job([(3, "booked"), (7, "no_show"), (9, "booked")], "2号洽谈桌"),
-    ]
-    calls = hall_pages.board_calls(jobs)
+    # The day's last bookings (the board reads them by the day's ticket counter).
+    tickets = _tickets([(1, "booked"), (4, "hired"), (12, "booked")], "1号洽谈桌") + _tickets(
+        [(3, "booked"), (7, "no_show"), (9, "booked")], "2号洽谈桌"
+    )
+    calls = hall_pages.board_calls(tickets)
     assert [c.ticket for c in calls] == ["KL1127-012", "KL1127-009", "KL1127-003", "KL1127-001"]
     assert calls[0].place == "1号洽谈桌" and calls[1].place == "2号洽谈桌"
     assert calls[0].at == "09:30"
-    assert len(hall_pages.board_calls(jobs, limit=2)) == 2
+    assert len(hall_pages.board_calls(tickets, limit=2)) == 2
 
 
 def test_the_rule_says_what_the_matcher_does() -> None:
@@ -248,8 +246,8 @@ async def test_calls_and_counts(client: Client) -> None:
         calls = page.select("li.call")
         assert [c["data-ticket"] for c in calls] == [third["ref"], first["ref"]]
         assert texts(page, "li.call") == [
-            "请 139****0003 到 3号洽谈桌 09:30",
-            "请 139****0001 到 3号洽谈桌 09:30",
+            "请 139****0003 到 3号洽谈桌 09:00",
+            "请 139****0001 到 3号洽谈桌 09:00",
         ]
         assert texts(page, ".fills dt") == ["今日录用", "今日预约面试"]
         assert texts(page, ".fills strong") == ["1", "3"]

@@ -16,7 +16,6 @@ from kiosk.choices import (
     hhmm,
     minutes,
     money,
-    page_holding,
     page_of,
     parse_delta,
     skill_icon,
@@ -44,15 +43,18 @@ def test_every_skill_has_a_pictogram_file() -> None:
     assert drawn >= 20
 
 
-def test_pages_hold_at_most_seven() -> None:
-    assert SKILLS_PER_PAGE <= MAX_CHOICES
+def test_a_category_shows_whole_and_pages_only_past_a_screen() -> None:
+    # Every category's skills on one screen (issue 14); pages only for one that ever
+    # outgrew it.
+    tax = default_taxonomy()
+    assert max(len(tax.by_category(c)) for c, _, _ in tax.categories()) <= SKILLS_PER_PAGE
+    assert MAX_CHOICES == 7  # every other screen's choices
     items = list(range(20))
     pages = [page_of(items, n, 7) for n in (1, 2, 3)]
     assert [p.items for p in pages] == [tuple(range(7)), tuple(range(7, 14)), tuple(range(14, 20))]
     assert (pages[0].prev, pages[0].next, pages[2].next, pages[2].count) == (None, 2, None, 3)
     assert page_of(items, 99, 7).number == 3 and page_of(items, -1, 7).number == 1
     assert page_of([], 1, 7).count == 1
-    assert page_holding(items, 15, 7) == 3 and page_holding(items, 99, 7) == 1
 
 
 @pytest.mark.parametrize(

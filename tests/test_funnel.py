@@ -149,7 +149,7 @@ async def test_workers_waiting_longest_without_an_offer(
     second = await check_in(store, clock, 2, skills=["chef"])
     # A laborer gets one offer: still short of three recommendations, but not "no offer".
     await check_in(store, clock, 3)
-    await post(store, clock, "j1", headcount=1)
+    await post(store, clock, "j1", headcount=1, interview_at=at("09:30"))
     await drain(matcher)
     clock.advance(minutes=10)
     today = await market_today(store, "kaili")

@@ -29,6 +29,7 @@ TINY = LoadConfig(
     pool=8,
     # The path of a real integration: its token is looked up in the store.
     stored_token=True,
+    board_jobs=60,
 )
 
 
@@ -70,7 +71,20 @@ def test_tiny_load_run_reports_every_phase() -> None:
     assert memory["bytes_per_10k_workers"] > 0
     assert report["ratio_to_hello"]["job_posts_per_s"] > 0
     assert report["auth"].startswith("a per-market integration token")
-    assert set(report["targets"]) == {"job_posts_rate_p99_50ms", "kiosk_fragment_p99_50ms"}
+    assert set(report["targets"]) == {
+        "job_posts_rate_p99_50ms",
+        "kiosk_fragment_p99_50ms",
+        "board_kept_half",
+    }
+    # The hall board before and after its flood of open jobs (issue 14).
+    board = report["board"]
+    assert board["open_jobs_before"] == 40 and board["open_jobs_after"] == 40 + TINY.board_jobs
+    for name in ("before", "after"):
+        assert board[name]["requests"] > 0 and board[name]["errors"] == 0, board[name]
+        assert len(board[name]["rounds_per_s"]) == 3
+        assert board[name]["per_s"] == max(board[name]["rounds_per_s"])
+    assert board["jobs_posted"]["statuses"] == {"201": TINY.board_jobs}
+    assert isinstance(board["board_kept_half"], bool)
     json.dumps(report)  # the CLI prints it as JSON
 
 

@@ -4,7 +4,7 @@ reads them (wage floor, offer expiry)."""
 from __future__ import annotations
 
 import pytest
-from builders import checkin_body, job_body
+from builders import at, checkin_body, job_body
 from conftest import Client, drain
 
 from kiosk.validation import Context, InvalidInput, parse_checkin, parse_job
@@ -90,7 +90,8 @@ async def test_a_new_offer_expiry_is_used(
 
 
 async def test_a_raised_wage_floor_refuses_a_post(store: Store, clock: FixedClock) -> None:
-    body = job_body(wage_yuan=150)
+    # A full day (pay is judged per hour of the job, counted up to 8).
+    body = job_body(wage_yuan=150, end_at=at("18:00"))
     live = await store.market_settings.effective("liping")
     ctx = Context(clock, live, default_taxonomy(), default_gazetteer())
     parse_job({**body, "township": "522631"}, ctx)  # class 2: 146.4 a day
@@ -153,7 +154,7 @@ async def test_an_api_post_meets_the_rules_of_the_moment_whoever_changed_them(
     # remembered rules do not hear of its changes, only the post script does.
     other = store.market_settings
     assert (await client.post(JOBS, json=job_body(), headers=auth)).status_code == 201
-    cheap = job_body(wage_yuan=150, title="招小工 150 一天")
+    cheap = job_body(wage_yuan=150, title="招小工 150 一天", end_at=at("18:00"))
     refused = await client.post(JOBS, json=cheap, headers=auth)
     assert refused.status_code == 422  # Kaili is wage class 1: 156.8 a day
     assert "wage_yuan" in refused.json()["error"]["fields"]
@@ -164,7 +165,9 @@ async def test_an_api_post_meets_the_rules_of_the_moment_whoever_changed_them(
     # Raised again elsewhere: accepted under the remembered rules, the script sends it
     # back and the new floor refuses it. The very next post meets the new rule.
     await other.update("kaili", {"wage_class": 1}, who="op", now_ms=0)
-    again = await client.post(JOBS, json=job_body(wage_yuan=150, title="再招"), headers=auth)
+    again = await client.post(
+        JOBS, json=job_body(wage_yuan=150, title="再招", end_at=at("18:00")), headers=auth
+    )
     assert again.status_code == 422
     assert "wage_yuan" in again.json()["error"]["fields"]
     assert (await client.get("/api/v1/markets/kaili/stats")).json()["jobs_posted"] == 2

@@ -53,7 +53,10 @@ def test_an_operator_enrols_a_new_kiosk(browser: Browser, server: LiveServer) ->
         kiosk.get_by_role("link", name="登记本机为招聘机").click()
         kiosk.fill("#enrol-code", code)
         shot(kiosk, "kiosk-enrol.png")
-        kiosk.get_by_role("button", name="登记", exact=True).click()
+        kiosk.get_by_role("button", name="下一步", exact=True).click()
+        # Which market's kiosk it becomes, to confirm (tests/test_enrol_confirm.py).
+        expect(kiosk.locator(".enrol-market")).to_have_text("本机将登记为 凯里零工市场 的服务机")
+        kiosk.get_by_role("button", name="确认登记", exact=True).click()
         kiosk.wait_for_url("**/m/kaili/")
         expect(kiosk.locator(".not-enrolled")).to_have_count(0)
         # Enrolled: the worker's first screen takes a number.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from builders import checkin_body, job_body
+from builders import at, checkin_body, job_body
 from conftest import API_TOKEN, Client, drain
 from flow_support import get, press
 from ops_support import login
@@ -133,13 +133,16 @@ async def test_who_may_change_settings(client: Client) -> None:
 
 async def test_a_raised_wage_floor_refuses_a_post(client: Client) -> None:
     # Liping is class 2: 146.4 a day. 150 passes...
-    body = job_body(wage_yuan=150, township="522631")
+    # A full day: pay is judged per hour of the job (counted up to 8).
+    body = job_body(wage_yuan=150, township="522631", end_at=at("18:00"))
     r = await client.post("/api/v1/markets/liping/jobs", json=body, headers=AUTH)
     assert r.status_code == 201, r.text
     await login(client, role="admin", markets=())
     await client.post("/ops/m/liping/settings", data=form_of("liping", wage_class="1"))
     # ...until the market is class 1 (156.8 a day).
-    body = job_body(wage_yuan=150, township="522631", employer_phone="13800000001")
+    body = job_body(
+        wage_yuan=150, township="522631", employer_phone="13800000001", end_at=at("18:00")
+    )
     r = await client.post("/api/v1/markets/liping/jobs", json=body, headers=AUTH)
     assert r.status_code == 422
     assert "156.8" in r.json()["error"]["fields"]["wage_yuan"]

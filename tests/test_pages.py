@@ -98,10 +98,12 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     ref = ticket.select_one("#ticket-ref")
     assert ref is not None and re.fullmatch(r"KL1127-\d{3}", ref.get_text())
     assert ticket.select_one(".qr svg") is not None
-    assert "138****0000" in ticket.get_text() and "13800000000" not in ticket.get_text()
-    # The employer sees the booking and records the outcome.
+    # The booked worker sees the employer's full number (issue 14), on their ticket only.
+    assert ticket.select_one(".ticket-employer .phone-full").get_text() == "13800000000"  # type: ignore[union-attr]
+    # The employer sees the booking and, from the interview time on, records the outcome.
     client.cookies.clear()
     client.cookies.update(employer_cookies)
+    client.state.clock.set(client.state.clock.now().replace(hour=9, minute=30))
     job = soup((await client.get(job_url)).text)
     booking = job.select_one("li.booking")
     assert booking is not None and booking["data-status"] == "booked"

@@ -37,6 +37,7 @@ async def test_payloads_are_escaped_everywhere(
             description=payload,
             employer_name=payload[:20],
             interview_place=payload[:40],
+            interview_address=f"工地 {payload}"[:60],
         ),
         headers=auth,
     )

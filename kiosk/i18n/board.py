@@ -8,6 +8,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "board.title": ("今日招工", "Jobs today"),
     "board.jobs": ("在招的活", "Open jobs"),
     "board.jobs_count": ("共 {n} 个", "{n} in all"),
+    # Under the list: the open jobs it leaves out (it shows the first BOARD_JOBS).
+    "board.more": ("还有 {n} 个", "{n} more"),
     "board.col.skill": ("工种", "Work"),
     "board.col.wage": ("工钱", "Pay"),
     "board.col.left": ("还差", "Still needed"),

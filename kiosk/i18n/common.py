@@ -53,13 +53,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "err.unknown_field": ("不认识这一项", "is not a known field"),
     "err.invalid": ("填得不对", "is not valid"),
-    "err.screening": (
-        "{why_zh}（“{match}”）。建议：{fix_zh}",
-        '{why_en} ("{match}"). Suggestion: {fix_en}',
-    ),
+    # why_*: each ground the field breaks, with the field and its words (screen.found).
+    "err.screening": ("{why_zh}。建议：{fix_zh}", "{why_en}. Suggestion: {fix_en}"),
+    # Pay is judged per hour of the job (a day rate over its hours, up to 8).
     "err.wage_floor": (
-        "低于最低工资标准：每天至少 {day} 元，或每小时至少 {hour} 元",
-        "below the minimum wage: at least {day} yuan a day or {hour} yuan an hour",
+        "低于最低工资标准：{detail_zh}，本市场每小时至少 {hour} 元（8 小时 {day} 元）",
+        "below the minimum wage: {detail_en}; this market's floor is {hour} yuan an hour "
+        "({day} yuan for 8 hours)",
     ),
     "err.job_review": ("这个岗位不在待审核状态", "this job is not waiting for review"),
     "err.rate_limited": (

@@ -130,6 +130,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.mod.field.description": ("说明", "Description"),
     "ops.mod.field.wage": ("工钱 (元)", "Pay (yuan)"),
     "ops.mod.field.unit": ("按", "Per"),
+    # Every free text of a post is screened, so each can be corrected (issue 14).
+    "ops.mod.field.employer_name": ("老板称呼", "Employer name"),
+    "ops.mod.field.interview_place": ("面试地点", "Interview place"),
+    "ops.mod.field.interview_address": ("面试地址", "Interview address"),
     "ops.mod.save_edit": ("保存修改并重新筛查", "Save and screen again"),
     "ops.mod.approved": ("已通过, 开始推荐给工人", "Approved; offers are going out"),
     "ops.mod.rejected": ("已退回, 老板会看到原因", "Rejected; the employer sees the reason"),
@@ -180,12 +184,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.settings.closes": ("关门时间", "Closes at"),
     "ops.settings.wage_class": ("最低工资类别", "Minimum-wage class"),
     "ops.settings.wage_class.option": (
-        "{n} 类: 每小时 {hour} 元, 每天 {day} 元",
-        "class {n}: {hour} yuan an hour, {day} yuan a day",
+        "{n} 类: 每小时 {hour} 元, 8 小时 {day} 元",
+        "class {n}: {hour} yuan an hour, {day} yuan for 8 hours",
     ),
     "ops.settings.wage_class.hint": (
-        "贵州省按地区分类的最低工资标准 (请核对最新文件)",
-        "Guizhou's minimum wage by area class (check the latest notice)",
+        "贵州省按地区分类的最低工资标准 (请核对最新文件)。按天的工钱按干活的小时数折算成每小时来比",
+        "Guizhou's minimum wage by area class (check the latest notice). A day's pay is "
+        "judged per hour of the job's hours",
+    ),
+    # The hall's hours bound the desk interviews (issue 14).
+    "ops.settings.hours.hint": (
+        "洽谈桌面试只能约在开门和关门之间；关门以后，招聘机提示大厅已关门，面试改在干活的地方。",
+        "Desk interviews fall between opening and closing; after closing the kiosk says the "
+        "hall is closed and interviews are on site.",
     ),
     "ops.settings.offer_ttl_minutes": ("推荐有效时间 (分钟)", "Offer expiry (minutes)"),
     "ops.settings.offer_ttl.hint": (
@@ -337,6 +348,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.role.operator": ("市场管理员", "Market operator"),
     "ops.role.bureau": ("人社局", "Employment bureau"),
     "ops.role.admin": ("系统管理员", "Administrator"),
+    # Audit entries of a full phone number shown to a booking's other side.
+    "ops.role.worker": ("工人", "Worker"),
+    "ops.role.employer": ("老板", "Employer"),
     "ops.login.title": ("管理后台登录", "Operators' login"),
     "ops.login.username": ("用户名", "Username"),
     "ops.login.password": ("密码", "Password"),
@@ -452,7 +466,25 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Type the 8-digit code the market staff gave you",
     ),
     "enrol.code": ("登记码", "Enrolment code"),
-    "enrol.submit": ("登记", "Enrol"),
+    "enrol.next": ("下一步", "Next"),
+    # The second step: which market's kiosk the code makes this device, to confirm.
+    "enrol.confirm_title": ("确认登记", "Confirm the enrolment"),
+    "enrol.will_serve": (
+        "本机将登记为 {market} 的服务机",
+        "This device will become a kiosk of {market}",
+    ),
+    "enrol.device_name": ("机器名称: {name}", "Device name: {name}"),
+    "enrol.now_serves": (
+        "本机现在是 {market} 的服务机, 确认后就改过来",
+        "This device is now a kiosk of {market}; confirming moves it",
+    ),
+    "enrol.confirm_hint": (
+        "市场不对的话请不要确认, 找工作人员",
+        "If this is not your market, do not confirm: ask the staff",
+    ),
+    "enrol.confirm": ("确认登记", "Confirm"),
+    "enrol.not_this": ("不对, 重新输入", "Wrong: type another code"),
+    "enrol.all_markets": ("所有市场", "every market"),
     "enrol.wrong": (
         "登记码不对或已过期, 请找工作人员重新生成",
         "Wrong or expired code; ask the staff for a new one",

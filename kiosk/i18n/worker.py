@@ -50,4 +50,45 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ticket.status.not_hired": ("未录用", "Not hired"),
     "ticket.status.no_show": ("没来", "No-show"),
     "ticket.status.cancelled": ("已取消", "Cancelled"),
+    # -- reaching each other (issue 14)
+    "ticket.employer_phone": ("老板电话", "Employer's phone"),
+    "ticket.address": ("面试地址", "Interview address"),
+    "ticket.already": (
+        "您今天已经约好了面试，不用再登记。",
+        "You already have an interview booked today; no need to check in again.",
+    ),
+    "ticket.scan": (
+        "用手机扫这个码，随时看这张凭条。",
+        "Scan with a phone to see this ticket any time.",
+    ),
+    "ticket.public.note": (
+        "这是凭条的公开页面，电话号码已隐藏。",
+        "This is the ticket's public page; phone numbers are hidden.",
+    ),
+    "ticket.public.until": ("这个链接 {day} 以后失效。", "This link stops working after {day}."),
+    "ticket.public.gone": (
+        "这个链接已经失效或不对。凭条号可以到服务台查。",
+        "This link has expired or is not right. Staff at the desk can look up the reference.",
+    ),
+    "err.worker_overlap": (
+        "这个时间您已经有别的活了，不能再接。",
+        "You already have work at that time.",
+    ),
+    # -- an offer never changes silently
+    "offer.gone": ("刚才的活没有了", "That job is gone"),
+    "offer.why.moved": (
+        "为了让今天更多人有活干，这个活给了别人。我们接着给您找。",
+        "So that more people get work today, this job went to someone else. "
+        "We keep looking for you.",
+    ),
+    "offer.why.filled": ("这个活已经招满了。", "This job has been filled."),
+    "offer.why.cancelled": ("老板取消了这个活。", "The employer cancelled this job."),
+    "offer.why.day_end": ("这个活今天已经结束了。", "This job has ended for today."),
+    "offer.why.expired": (
+        "{time} 前没有回答，这个推荐已经过期。",
+        "Not answered before {time}: this offer has expired.",
+    ),
+    "offer.why.withdrawn": ("这个推荐已经撤回。", "This offer was withdrawn."),
+    "offer.ok": ("知道了", "OK"),
+    "offer.new": ("新的活", "New job"),
 }

@@ -146,12 +146,20 @@
     var low = read(box.getAttribute("data-min")), high = read(box.getAttribute("data-max"));
     value = Math.min(high, Math.max(low, value + delta));
     input.value = time ? toHHMM(value) : fmtNumber(value);
-    shown.textContent = input.value;
+    // A note saying why the stepper stops there (the minimum wage) shows at its lowest.
+    var minNote = document.querySelector("[data-min-note='" + input.name + "']");
+    if (minNote) minNote.hidden = value > low;
+    // The lowest value may read as words, without the unit ("多少都行", not "0 元/天").
+    var lowLabel = box.getAttribute("data-low-label");
+    var atLow = !!lowLabel && value <= low;
+    shown.textContent = atLow ? lowLabel : input.value;
     var out = box.querySelector(".stepper-value");
+    var unit = out.querySelector(".unit");
+    if (unit && lowLabel) unit.hidden = atLow;
     out.classList.remove("bump");
     void out.offsetWidth; // restart the animation
     out.classList.add("bump");
-    speak(input.value);
+    speak(shown.textContent);
   });
 
   // -- spoken prompts: never required, never an error without a voice ------------------
