@@ -74,12 +74,12 @@ async def test_unpaid_work_of_an_earlier_day_is_asked_before_check_in(
     s = await phone(client)
     assert s.path == "/m/kaili/after/pay", s.url
     one_question(s)
-    assert s.question == "11月27日 的工钱拿到了吗?"
+    assert s.question == "11月27日 的工钱拿到了吗？"
     assert s.one(".after-job").get_text(strip=True) == "招两个搬砖的小工 · 王师傅 · 说好 200 元/天"
     assert tiles(s) == ["拿到了", "没拿到", "拿到一部分"]
     # Part of it: how much, on steppers (no text field to type into).
     s = await press(client, s, "button[name=paid][value=partial]")
-    assert s.path == "/m/kaili/after/paid" and s.question == "拿到了多少钱?"
+    assert s.path == "/m/kaili/after/paid" and s.question == "拿到了多少钱？"
     one_question(s)
     assert s.page.select("input[type=text], input[type=number]") == []
     for _ in range(2):
@@ -91,13 +91,13 @@ async def test_unpaid_work_of_an_earlier_day_is_asked_before_check_in(
     [record] = await client.state.store.arrears("kaili")
     assert (record["ticket"], record["agreed_yuan"], record["paid_yuan"]) == (ref, 200, 110)
     # Then the employer: thumbs, a reason, and never again.
-    assert s.path == "/m/kaili/after/rate" and s.question == "王师傅 这个老板怎么样?"
+    assert s.path == "/m/kaili/after/rate" and s.question == "王师傅 这个老板怎么样？"
     assert tiles(s) == ["好", "不好"]
     s = await press(client, s, "button[name=thumbs][value=down]")
-    assert s.question == "哪里不好?"
+    assert s.question == "哪里不好？"
     assert tiles(s) == ["少给钱", "活和说的不一样", "态度不好", "不安全", "其他"]
     s = await press(client, s, "button[name=why][value=pay]")
-    assert s.question == "以后不再和 王师傅 配对吗?"
+    assert s.question == "以后不再和 王师傅 配对吗？"
     one_question(s)
     s = await press(client, s, "#block-yes")
     # And on to the check-in, as any returning worker.
@@ -132,7 +132,7 @@ async def test_pay_is_not_asked_before_the_work_ends(client: Client, auth: dict[
     assert (await phone(client)).path == f"/m/kaili/tickets/{ref}"
     client.state.clock.set(client.state.clock.now().replace(hour=17, minute=30))
     s = await phone(client)
-    assert s.path == "/m/kaili/after/pay" and s.question == "今天的工钱拿到了吗?"
+    assert s.path == "/m/kaili/after/pay" and s.question == "今天的工钱拿到了吗？"
 
 
 async def test_a_no_show_explained_with_a_reason(client: Client, auth: dict[str, str]) -> None:
@@ -140,9 +140,9 @@ async def test_a_no_show_explained_with_a_reason(client: Client, auth: dict[str,
     s = await phone(client)
     assert s.path == "/m/kaili/after/noshow"
     one_question(s)
-    assert s.question == "老板说您今天没来 — 对吗?"
+    assert s.question == "老板说您今天没来 — 对吗？"
     s = await press(client, s, "#went-no")
-    assert s.question == "是什么事没去成?"
+    assert s.question == "是什么事没去成？"
     assert tiles(s) == ["生病", "家里有事", "找不到地方", "其他"]
     s = await press(client, s, "button[name=reason][value=lost]")
     assert s.path == "/m/kaili/worker/same"
@@ -157,9 +157,9 @@ async def test_i_went_the_boss_was_not_there(client: Client, auth: dict[str, str
     _wid, ref = await booked(client, auth, "no_show")
     next_morning(client)
     s = await phone(client)
-    assert s.question == "老板说您 11月27日 没来 — 对吗?"
+    assert s.question == "老板说您 11月27日 没来 — 对吗？"
     s = await press(client, s, "#went-yes")
-    assert s.question == "您去了, 是怎么回事?"
+    assert s.question == "您去了，是怎么回事？"
     assert tiles(s) == ["老板不在", "没有这个活", "活和说的不一样", "其他"]
     s = await press(client, s, "button[name=reason][value=boss_absent]")
     assert s.path == "/m/kaili/worker/same"
@@ -184,7 +184,7 @@ async def test_the_tickets_own_link(client: Client, auth: dict[str, str]) -> Non
     # Whoever holds the slip (its QR carries the key) reaches the same questions.
     page = await get(client, f"/m/kaili/tickets/{ref}?k={ticket['offer_id']}")
     link = page.one("#ticket-after")
-    assert link.get_text(strip=True) == "工钱没拿到? 没去成?"
+    assert link.get_text(strip=True) == "工钱没拿到？没去成？"
     # The printed slip says so under its QR code (print stylesheet only).
     assert "扫这个码" in page.one(".ticket .slip-after").get_text()
     s = await follow(client, page, "#ticket-after")
@@ -195,7 +195,7 @@ async def test_the_tickets_own_link(client: Client, auth: dict[str, str]) -> Non
     assert s.path == "/m/kaili/after/pay"
     s = await press(client, s, "button[name=paid][value=no]")
     s = await press(client, s, "button.btn-later")
-    assert s.path == "/m/kaili/after/done" and s.question == "已记下, 谢谢"
+    assert s.path == "/m/kaili/after/done" and s.question == "已记下，谢谢"
     [record] = await client.state.store.arrears("kaili")
     assert record["ticket"] == ref and record["paid_yuan"] == 0
     # Without the key, nothing.
@@ -231,9 +231,9 @@ async def test_an_unmarked_interview_is_asked_about_once_it_is_long_past(
     s = await phone(client)
     assert s.path == "/m/kaili/after/unmarked"
     one_question(s)
-    assert s.question == "11月27日 的面试怎么样了?"
+    assert s.question == "11月27日 的面试怎么样了？"
     s = await press(client, s, "#how-trouble")
-    assert s.question == "您去了, 是怎么回事?"
+    assert s.question == "您去了，是怎么回事？"
     s = await press(client, s, "button[name=reason][value=boss_absent]")
     assert s.path == "/m/kaili/worker/same"
     [ticket] = (await review_queue(store, "kaili")).disputes
@@ -260,7 +260,7 @@ async def test_i_did_not_go_before_the_boss_said_so(client: Client, auth: dict[s
     wid, ref = await booked(client, auth, None)
     next_morning(client)
     s = await press(client, await phone(client), "#how-busy")
-    assert s.question == "是什么事没去成?"
+    assert s.question == "是什么事没去成？"
     s = await press(client, s, "button[name=reason][value=sick]")
     assert s.path == "/m/kaili/worker/same"
     store = client.state.store

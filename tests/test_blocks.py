@@ -171,7 +171,7 @@ async def test_the_api_names_the_block_and_its_last_day(client: Client) -> None:
     error = r.json()["error"]
     assert {k: error[k] for k in ("code", "message")} == {
         "code": "employer_suspended",
-        "message": "市场已暂停这个号码发布招工, 到 2026-11-27 为止; 有疑问请到服务台 "
+        "message": "市场已暂停这个号码发布招工，到 2026-11-27 为止；有疑问请到服务台 "
         "(the market has suspended this number from posting jobs until 2026-11-27; "
         "please see the desk)",
     }
@@ -186,8 +186,8 @@ async def test_the_kiosk_says_it_on_the_phone_screen(client: Client) -> None:
     await blocks.block("kaili", kind="employer", phone=EMPLOYER, reason="x", last_day=TODAY, by="o")
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": EMPLOYER})
-    assert s.question == "老板, 您的手机号是多少?"
-    assert "市场已暂停这个号码发布招工, 到 2026-11-27 为止" in s.one(".form-error").get_text()
+    assert s.question == "老板，您的手机号是多少？"
+    assert "市场已暂停这个号码发布招工，到 2026-11-27 为止" in s.one(".form-error").get_text()
     worker = checkin_body(1)["phone"]
     await blocks.block("kaili", kind="worker", phone=worker, reason="x", last_day=TODAY, by="o")
     client.cookies.set("kz_lang", "en", domain="kz.test")

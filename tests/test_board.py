@@ -524,7 +524,7 @@ def test_board_says_when_it_cannot_reach_the_server(hall: Page) -> None:
     page.goto("/m/kaili/board")
     note = page.locator(".board-offline")
     expect(note).to_be_hidden()
-    expect(note).to_have_text("网络断了, 正在重连…")
+    expect(note).to_have_text("网络断了，正在重连…")
 
     def polls_fail(route: Route) -> None:
         if route.request.headers.get("hx-request"):

@@ -24,12 +24,12 @@ async def jobs(client: Client) -> list[dict[str, Any]]:
 
 async def to_review(client: Client, *, headcount: str = "2") -> Screen:
     s = await get(client, "/m/kaili/employer")
-    assert s.question == "老板, 您的手机号是多少?"
+    assert s.question == "老板，您的手机号是多少？"
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
-    assert s.question == "要招干什么活的人?"
+    assert s.question == "要招干什么活的人？"
     s = await follow(client, s, "a[data-category=agriculture]")
     s = await press(client, s, "button.btn-next", tick=["tea_picker"])
-    assert s.question == "要几个人?"
+    assert s.question == "要几个人？"
     assert [b.get_text(strip=True) for b in s.page.select("button.tile-btn[name=headcount]")] == [
         f"{n} 人" for n in range(1, 6)
     ]
@@ -37,37 +37,37 @@ async def to_review(client: Client, *, headcount: str = "2") -> Screen:
     assert len(s.page.select(".tile-btn")) == 6
     assert s.one("button.tile-more[name=more]").get_text(" ", strip=True) == "更多 6 人或更多"
     s = await press(client, s, f"button[name=headcount][value='{headcount}']")
-    assert s.question == "工钱怎么算, 给多少?"
+    assert s.question == "工钱怎么算，给多少？"
     s = await press(client, s, "button[name=unit][value=hour]")
     assert s.one("button[name=unit][value=hour]")["aria-pressed"] == "true"
     assert s.one("input[name=wage]")["value"] == "25"
     s = await press(client, s, "button.step-up[value='wage:5']")
     assert s.one("input[name=wage]")["value"] == "30"
     s = await press(client, s, "button.btn-next")
-    assert s.question == "在哪里干活?"
+    assert s.question == "在哪里干活？"
     # The whole county on one screen (issue 14), no pages.
     s = await press(client, s, "button[name=township][value='522601100']")  # 三棵树镇
     # Today only, on quarter hours, from the app's clock (09:00): no native time picker.
-    assert s.question == "几点开工, 几点收工?"
+    assert s.question == "几点开工，几点收工？"
     assert not s.page.select("input[type=time], select")
     assert s.one("input[name=start]")["value"] == "10:00"
     assert s.one("input[name=end]")["value"] == "18:00"
     s = await press(client, s, "button[value='start:15']")
     assert s.one("input[name=start]")["value"] == "10:15"
     s = await press(client, s, "button.btn-next")
-    assert s.question == "几点面试, 在哪面试?"
+    assert s.question == "几点面试，在哪面试？"
     assert s.one("input[name=interview]")["value"] == "09:45"
     assert s.one("input[name=desk]")["value"] == "1"
     s = await press(client, s, "button[value='desk:1']")
     assert s.one("input[name=desk]")["value"] == "2"
     s = await press(client, s, "button.btn-next")
-    assert s.question == "管饭吗? 接送吗? 给工具吗?"
+    assert s.question == "管饭吗？接送吗？给工具吗？"
     return await press(client, s, "button.btn-next", tick=["1"], untick=[])
 
 
 async def test_employer_posts_by_taps_and_reviews_in_plain_words(client: Client) -> None:
     s = await to_review(client)
-    assert s.question == "请看一下, 对了就发布"
+    assert s.question == "请看一下，对了就发布"
     rows = {
         r["data-row"]: r.select_one("dd").get_text(" ", strip=True)
         for r in s.page.select(".review-row")
@@ -142,7 +142,7 @@ async def test_six_people_or_more_by_stepper(client: Client) -> None:
     s = await press(client, s, "button.btn-next", tick=["general_laborer"])
     s = await press(client, s, "button.tile-more")
     assert s.path == "/m/kaili/employer/headcount"
-    assert s.question == "要几个人?"  # the same question, on a stepper that starts past the tiles
+    assert s.question == "要几个人？"  # the same question, on a stepper that starts past the tiles
     assert not s.page.select(".tile-btn")
     assert s.one("input[name=headcount]")["value"] == "6"
     s = await press(client, s, "button[value='headcount:5']")
@@ -306,7 +306,7 @@ async def test_a_post_held_for_review_says_so(client: Client) -> None:
     job = s.one(".job-card")
     assert job["data-status"] == "review"
     assert "等市场审核" in job.get_text()
-    assert "已收到, 市场工作人员看过后就发布" in job.get_text()
+    assert "已收到，市场工作人员看过后就发布" in job.get_text()
 
 
 async def test_back_at_the_kiosk_the_employer_finds_todays_jobs(client: Client) -> None:
@@ -320,7 +320,7 @@ async def test_back_at_the_kiosk_the_employer_finds_todays_jobs(client: Client) 
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
     assert s.path == "/m/kaili/employer/mine"
-    assert s.question == "您今天发过这些招工, 要看哪个?"
+    assert s.question == "您今天发过这些招工，要看哪个？"
     [tile] = s.page.select("button[name=job]")
     assert "小工" in tile.get_text() and "还差 2 人" in tile.get_text()
     assert s.one("a.tile-new")["href"] == "/m/kaili/employer/skills"

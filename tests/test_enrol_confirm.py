@@ -41,7 +41,7 @@ async def test_the_code_shows_the_market_before_anything_is_enrolled(bare_client
     market = page.select_one(".enrol-market")
     assert market is not None and market.get_text() == "本机将登记为 黎平零工市场 的服务机"
     name = page.select_one(".enrol-name")
-    assert name is not None and name.get_text() == "机器名称: 大厅 2 号机"
+    assert name is not None and name.get_text() == "机器名称：大厅 2 号机"
     assert page.select_one(".enrol-now") is None  # nobody's kiosk yet
     form = page.select_one("form.enrol-confirm")
     assert form is not None and form["method"] == "post" and form["action"] == "/enrol"
@@ -50,7 +50,7 @@ async def test_the_code_shows_the_market_before_anything_is_enrolled(bare_client
     confirm = form.select_one("button[type=submit][name=confirm][value='1']")
     assert confirm is not None and confirm.get_text() == "确认登记"
     wrong = form.select_one("a[href='/enrol']")
-    assert wrong is not None and wrong.get_text() == "不对, 重新输入"
+    assert wrong is not None and wrong.get_text() == "不对，重新输入"
     # Not enrolled yet: the kiosk may not act as one.
     assert (await device.post("/m/liping/worker", data={"phone": "13800000000"})).status_code == 403
     # The code was not used up by being shown.
@@ -87,7 +87,7 @@ async def test_a_kiosk_of_another_market_is_told_what_it_is_now(bare_client: Cli
     code = await code_for(device, "rongjiang")
     page = soup((await device.post("/enrol", data={"code": code})).text)
     now = page.select_one(".enrol-now")
-    assert now is not None and now.get_text() == "本机现在是 凯里零工市场 的服务机, 确认后就改过来"
+    assert now is not None and now.get_text() == "本机现在是 凯里零工市场 的服务机，确认后就改过来"
     assert page.select_one(".enrol-now")["role"] == "status"  # type: ignore[index]
 
 
@@ -97,7 +97,7 @@ async def test_a_wrong_code_is_refused_at_the_first_step(bare_client: Client) ->
     assert r.status_code == 422
     page = soup(r.text)
     assert page.select_one(".enrol-market") is None
-    assert page.select_one("#enrol-error").get_text() == "登记码不对或已过期, 请找工作人员重新生成"  # type: ignore[union-attr]
+    assert page.select_one("#enrol-error").get_text() == "登记码不对或已过期，请找工作人员重新生成"  # type: ignore[union-attr]
     assert page.select_one("input#enrol-code")["aria-invalid"] == "true"  # type: ignore[index]
 
 

@@ -79,7 +79,7 @@ async def test_a_blocked_employer_is_refused_by_the_api_and_the_kiosk(client: Cl
     [row] = page.select("table.blocks tbody tr[data-subject]")
     assert row["data-kind"] == "employer"
     assert [td.get_text(strip=True) for td in row.select("td")][:4] == [
-        "老板 (招工方)",
+        "老板（招工方）",
         "138****0000",
         "多次违约",
         "2026-11-30",
@@ -102,7 +102,7 @@ async def test_a_blocked_employer_is_refused_by_the_api_and_the_kiosk(client: Cl
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": EMPLOYER})
     assert s.path in ("/m/kaili/employer", "/m/kaili/employer/phone")
-    assert "市场已暂停这个号码发布招工, 到 2026-11-30 为止" in s.one(".form-error").get_text()
+    assert "市场已暂停这个号码发布招工，到 2026-11-30 为止" in s.one(".form-error").get_text()
     client.cookies.set("kz_lang", "en", domain="kz.test")
     s = await get(client, "/m/kaili/employer")
     s = await press(client, s, "button.btn-next", fill={"phone": EMPLOYER})
@@ -132,7 +132,7 @@ async def test_a_blocked_worker_cannot_check_in_nor_get_offers(
     s = await get(client, "/m/kaili/worker")
     s = await press(client, s, "button.btn-next", fill={"phone": WORKER})
     assert s.path in ("/m/kaili/worker", "/m/kaili/worker/phone")
-    assert "市场已暂停这个号码登记找活, 到 2026-11-30 为止" in s.one(".form-error").get_text()
+    assert "市场已暂停这个号码登记找活，到 2026-11-30 为止" in s.one(".form-error").get_text()
 
 
 async def test_bad_input_names_the_fields_on_the_page(client: Client) -> None:

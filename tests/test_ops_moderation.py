@@ -103,7 +103,7 @@ async def test_reject_tells_the_employer_why_in_their_language(client: Client) -
     zh = soup((await client.get(f"/m/kaili/jobs/{job['id']}")).text)
     why = zh.select_one(".rejected-reason")
     assert why is not None
-    assert "没通过的原因: 引导到平台外联系 (请删去微信号)" in why.get_text()
+    assert "没通过的原因：引导到平台外联系 (请删去微信号)" in why.get_text()
     client.cookies.set("kz_lang", "en", domain="kz.test")
     en = soup((await client.get(f"/m/kaili/jobs/{job['id']}")).text)
     why = en.select_one(".rejected-reason")
@@ -123,7 +123,7 @@ async def test_a_reject_without_a_reason_names_the_field(client: Client) -> None
     assert r.status_code == 422
     li = item(soup(r.text), job["id"])
     errors = {x["data-field"]: x.get_text() for x in li.select(".form-error li")}
-    assert errors["reason"].startswith("不通过的原因 (老板会看到): 必须填写")
+    assert errors["reason"].startswith("不通过的原因（老板会看到）: 必须填写")
     assert "最多 200 个字" in errors["note"]
     assert (await client.get(f"/api/v1/markets/kaili/jobs/{job['id']}")).json()["status"] == (
         "review"
@@ -140,7 +140,7 @@ async def test_a_correction_is_screened_again(client: Client) -> None:
     li = item(soup(r.text), job["id"])
     errors = {x["data-field"]: x.get_text() for x in li.select(".form-error li")}
     assert errors["title"].startswith("招什么活: 招工不能限定性别")
-    assert errors["wage_yuan"].startswith("工钱 (元): 低于最低工资标准")
+    assert errors["wage_yuan"].startswith("工钱（元）: 低于最低工资标准")
     # What the operator typed is kept in the form.
     assert li.select_one("input[name=title]")["value"] == "招两个搬砖的, 限男性"  # type: ignore[index]
     # Still contact bait: corrected, but still held.

@@ -71,7 +71,7 @@ def test_moderate_block_and_set_at_a_desk(page: Page, server: LiveServer) -> Non
 
     page.goto(f"/m/kaili/jobs/{held['id']}")
     reason = page.locator(".rejected-reason").inner_text()
-    assert "没通过的原因: 引导到平台外联系" in reason
+    assert "没通过的原因：引导到平台外联系" in reason
 
     page.goto("/ops/m/kaili/blocks")
     page.fill("#block-phone", "13800000000")

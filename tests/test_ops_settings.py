@@ -75,7 +75,7 @@ async def test_the_page_shows_the_settings_and_saves_them_audited(client: Client
     r = await client.post(PAGE, data=form_of(desks="10", opens="06:30", name_zh="凯里市零工市场"))
     assert r.status_code == 200
     page = soup(r.text)
-    assert page.select_one(".form-ok").get_text(strip=True) == "已保存, 已生效"  # type: ignore[union-attr]
+    assert page.select_one(".form-ok").get_text(strip=True) == "已保存，已生效"  # type: ignore[union-attr]
     assert page.select_one("input[name=desks]")["value"] == "10"  # type: ignore[index]
     # The operators' nav shows the market as it is now called.
     assert "凯里市零工市场" in page.select_one(".ops-nav-market-name").get_text()  # type: ignore[union-attr]
@@ -99,7 +99,7 @@ async def test_bad_input_is_refused_with_the_field_named_in_either_language(
     errors = {li["data-field"]: li.get_text() for li in page.select(".form-error li")}
     assert errors == {
         "desks": "洽谈桌数: 洽谈桌数应在 1 到 40 之间",
-        "closes": "关门时间: 时间格式应为 时:分, 如 07:30",
+        "closes": "关门时间: 时间格式应为 时：分，如 07:30",
     }
     # What was typed stays in the form, marked.
     assert page.select_one("input[name=desks][aria-invalid=true]")["value"] == "99"  # type: ignore[index]

@@ -159,7 +159,7 @@ async def test_prefecture_view(client: Client) -> None:
     assert [th["data-col"] for th in table.select("thead th[data-col]")] == OPS_COLS
     for tr in table.select("tr[data-market]"):
         assert [td["data-col"] for td in tr.select("td")] == OPS_COLS
-    assert text(table, "thead th[data-col=median_minutes_to_fill]") == "招满用时 分钟, 中位数"
+    assert text(table, "thead th[data-col=median_minutes_to_fill]") == "招满用时 分钟，中位数"
     assert text(table, "tr[data-market=kaili] td[data-col=hired]") == "1"
     assert text(table, "tr[data-market=kaili] td[data-col=headcount_posted]") == "4"
     assert text(table, "tr[data-market=liping] td[data-col=median_minutes_to_fill]") == "—"

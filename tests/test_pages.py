@@ -130,7 +130,7 @@ async def test_the_whole_loop_through_the_screens(client: Client) -> None:
     assert r.status_code == 200
     rated = soup(r.text).select_one("li.booking .rate-actions")
     assert rated is not None and rated["data-rated"] == "down"
-    assert rated.get_text(strip=True) == "您的评价: 不好"
+    assert rated.get_text(strip=True) == "您的评价：不好"
     kept = await client.state.store.get_ticket("kaili", ref.get_text())
     assert kept is not None and kept["ratings"]["employer"]["thumbs"] == "down"
     # The operator's count went up (an operator signed in at another desk).

@@ -196,7 +196,7 @@ async def test_each_county_is_one_screen_in_two_groups(client: Client, market: s
 async def test_kaili_is_asked_as_a_city(client: Client) -> None:
     s = await start(client, "kaili")
     s = await get(client, "/m/kaili/worker/place")
-    assert s.question == "您住在哪个街道或乡镇?"
+    assert s.question == "您住在哪个街道或乡镇？"
     assert [h.get_text() for h in s.page.select(".group-title")] == ["城区街道", "乡镇"]
     assert s.one(".tile-county").get_text(strip=True) == "就在市区 / 不清楚"
     assert "县" not in s.one("main").get_text()
@@ -211,7 +211,7 @@ async def test_kaili_is_asked_as_a_city(client: Client) -> None:
 async def test_a_county_is_asked_as_a_county(client: Client) -> None:
     s = await start(client, "liping")
     s = await get(client, "/m/liping/worker/place")
-    assert s.question == "您住在哪个乡镇?"
+    assert s.question == "您住在哪个乡镇？"
     assert [h.get_text() for h in s.page.select(".group-title")] == ["县城街道", "乡镇"]
     assert s.one(".tile-county").get_text(strip=True) == "就在县城 / 不清楚"
     s = await press(client, s, "button[name=township][value='522631102']")  # 中潮镇
@@ -225,7 +225,7 @@ async def test_the_employer_is_asked_in_the_same_words(
 ) -> None:
     await start(client, market, "employer")
     s = await get(client, f"/m/{market}/employer/place")
-    assert s.question == "在哪里干活?"
+    assert s.question == "在哪里干活？"
     assert s.one(".tile-county").get_text(strip=True) == county
 
 
@@ -267,11 +267,11 @@ async def test_letters_find_a_township_without_script(client: Client) -> None:
     s = await get(client, "/m/kaili/worker/place?q=ks")
     assert names(s) == ["开怀街道", "凯棠镇"]
     assert s.one(".search-status").get_text(strip=True) == (
-        "没有 ks 开头的, 这是 k 开头的 · 找到 2 个"
+        "没有 ks 开头的，这是 k 开头的 · 找到 2 个"
     )
     s = await get(client, "/m/kaili/worker/place?q=q")
     assert len(names(s)) == 20
-    assert s.one(".search-status").get_text(strip=True) == "没有 q 开头的, 下面是全部"
+    assert s.one(".search-status").get_text(strip=True) == "没有 q 开头的，下面是全部"
     # Chosen from a narrowed screen as from the whole one.
     s = await get(client, "/m/kaili/worker/place?q=zx")
     s = await press(client, s, "button[name=township][value='522601101']")

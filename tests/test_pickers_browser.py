@@ -152,12 +152,12 @@ def test_each_township_picker_fits_one_screen(
         expect(page.locator(".pager")).to_have_count(0)
         expect(page.locator("#place-q")).to_be_in_viewport()
         if market.id == "kaili":
-            expect(page.locator("h1")).to_have_text("您住在哪个街道或乡镇?")
+            expect(page.locator("h1")).to_have_text("您住在哪个街道或乡镇？")
             expect(page.locator(".tile-county")).to_have_text("就在市区 / 不清楚")
             expect(page.locator(".group-title")).to_have_text(["城区街道", "乡镇"])
             shot(page, f"picker-township-{suffix}.png")
         else:
-            expect(page.locator("h1")).to_have_text("您住在哪个乡镇?")
+            expect(page.locator("h1")).to_have_text("您住在哪个乡镇？")
             expect(page.locator(".tile-county")).to_have_text("就在县城 / 不清楚")
         if market.id == "liping":  # the most townships: 26
             shot(page, f"picker-township-liping-{suffix}.png")

@@ -81,13 +81,13 @@ def test_an_employer_posts_late_in_the_evening(
     check(f"employer-say-refused-{suffix}.png")
     page.locator("#say-text").fill("招两个搬砖的小工")
     page.locator(".btn-next").tap()
-    expect(page.locator("h1")).to_have_text("是这些活吗?")
+    expect(page.locator("h1")).to_have_text("是这些活吗？")
     page.locator(".btn-next").tap()
-    expect(page.locator("h1")).to_have_text("要几个人?")
+    expect(page.locator("h1")).to_have_text("要几个人？")
     page.locator("button.tile-btn[name=headcount][value='2']").tap()
 
     # Pay: −50 until it stops, and the screen says why it stops there.
-    expect(page.locator("h1")).to_have_text("工钱怎么算, 给多少?")
+    expect(page.locator("h1")).to_have_text("工钱怎么算，给多少？")
     note = page.locator("[data-min-note=wage]")
     expect(note).to_be_hidden()
     down = page.locator(".step-down.step-big")
@@ -109,7 +109,7 @@ def test_an_employer_posts_late_in_the_evening(
     page.locator("button.tile-county").tap()
 
     # A night shift: said with one tap, the end on the next day.
-    expect(page.locator("h1")).to_have_text("几点开工, 几点收工?")
+    expect(page.locator("h1")).to_have_text("几点开工，几点收工？")
     expect(page.locator("input[name=start]")).to_have_value("22:00")
     tile(page, "次日收工（夜班）").tap()  # type: ignore[attr-defined]
     expect(page.locator("#end-label")).to_have_text("几点收工（次日）")
@@ -119,7 +119,7 @@ def test_an_employer_posts_late_in_the_evening(
 
     # Eight hours at 90 yuan is 11.2 an hour: back to the pay, which says so and now
     # stands at the least eight hours may pay.
-    expect(page.locator("h1")).to_have_text("工钱怎么算, 给多少?")
+    expect(page.locator("h1")).to_have_text("工钱怎么算，给多少？")
     expect(page.locator(".form-error")).to_contain_text("90 元按 8 小时算，每小时 11.2 元")
     expect(page.locator("[data-stepper-shown]").first).to_have_text("160")
     expect(note).to_contain_text("干 8 小时不能少于 156.8 元")
@@ -127,17 +127,17 @@ def test_an_employer_posts_late_in_the_evening(
     page.locator(".btn-next").tap()
 
     # The hall has closed: said, and the interview is where the work is.
-    expect(page.locator("h1")).to_have_text("几点面试, 在哪面试?")
+    expect(page.locator("h1")).to_have_text("几点面试，在哪面试？")
     expect(page.locator("#hall-closed")).to_contain_text("洽谈桌明天早上 07:00 开")
     expect(page.locator("input[name=place][value=desk]")).to_have_count(0)
     expect(page.locator("input[name=place][value=onsite]")).to_be_checked()
     page.locator("#interview-address").fill("大十字广场东侧工地")
     check(f"employer-closed-{suffix}.png")
     page.locator(".btn-next").tap()
-    expect(page.locator("h1")).to_have_text("管饭吗? 接送吗? 给工具吗?")
+    expect(page.locator("h1")).to_have_text("管饭吗？接送吗？给工具吗？")
     page.locator(".btn-next").tap()
 
-    expect(page.locator("h1")).to_have_text("请看一下, 对了就发布")
+    expect(page.locator("h1")).to_have_text("请看一下，对了就发布")
     expect(page.locator(".review-row[data-row=time] dd").first).to_have_text(
         "今天 22:00–次日 06:00"
     )

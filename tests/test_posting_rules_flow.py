@@ -36,7 +36,7 @@ async def say(client: Client, text: str) -> Screen:
 
 async def post(client: Client, name: str = "王师傅") -> Screen:
     s = await get(client, f"{FLOW}/review")
-    assert s.question == "请看一下, 对了就发布"
+    assert s.question == "请看一下，对了就发布"
     return await press(client, s, "button.btn-next", fill={"employer_name": name})
 
 

@@ -108,7 +108,7 @@ def test_a_word_not_understood_becomes_a_tap(
     # One tap chooses it and goes on, as from the picker.
     page.locator(tile_word(page, "搬运装卸工")).tap()
     expect(page).to_have_url(re.compile(r"/m/kaili/worker/place$"))
-    expect(page.locator("h1")).to_have_text("您住在哪个街道或乡镇?")
+    expect(page.locator("h1")).to_have_text("您住在哪个街道或乡镇？")
     check(page, viewport)
     page.locator(".btn-back").tap()
     expect(page.locator(".chosen .chip")).to_have_text(["搬运装卸工"])
@@ -121,7 +121,7 @@ def test_a_word_not_understood_becomes_a_tap(
     expect(page.locator(tile_word(page, "搬运装卸工"))).to_have_count(0)  # chosen already
     page.locator(".suggest a.tile-all").tap()
     expect(page).to_have_url(re.compile(r"/worker/skills$"))
-    expect(page.locator("h1")).to_have_text("您会干什么活?")
+    expect(page.locator("h1")).to_have_text("您会干什么活？")
     context.close()
     assert not errors, errors
 

@@ -33,7 +33,7 @@ async def checkins(client: Client) -> int:
 async def test_phone_screen_has_a_keypad_and_one_question(client: Client) -> None:
     s = await get(client, "/m/kaili/worker")
     assert s.status == 200
-    assert s.question == "您的手机号是多少?"
+    assert s.question == "您的手机号是多少？"
     assert len(s.page.select("h1")) == 1
     keys = [b["data-key"] for b in s.page.select(".keypad button.key")]
     assert sorted(keys) == sorted([*"0123456789", "back", "clear"])
@@ -72,13 +72,13 @@ async def test_new_worker_checks_in_by_tiles(client: Client) -> None:
     s = await get(client, "/m/kaili/worker")
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
     # Categories: six pictogram tiles and "say it".
-    assert s.question == "您会干什么活?"
+    assert s.question == "您会干什么活？"
     tiles = s.page.select(".tile-btn")
     assert len(tiles) == 7 <= MAX_CHOICES
     assert all(t.select_one("img.pict") and t.select_one(".tile-word") for t in tiles)
     assert s.page.select_one("button.btn-next") is None  # nothing chosen yet
     s = await follow(client, s, "a[data-category=construction]")
-    assert s.question == "建筑装修: 您会哪几样?"
+    assert s.question == "建筑装修：您会哪几样？"
     # The whole category on one screen (issue 14): no pages to go through.
     boxes = s.page.select("input[type=checkbox][name=skills]")
     assert len(boxes) == 20 and s.page.select_one(".pager") is None
@@ -99,7 +99,7 @@ async def test_new_worker_checks_in_by_tiles(client: Client) -> None:
     # Where they live: the whole of 凯里 (a city) on one screen, its 街道 with "in the
     # city centre / not sure", then its 乡镇.
     assert s.path == "/m/kaili/worker/place"
-    assert s.question == "您住在哪个街道或乡镇?"
+    assert s.question == "您住在哪个街道或乡镇？"
     assert len(choices(s)) == 20 + 1
     assert s.one(".tile-county").get_text(" ", strip=True) == "就在市区 / 不清楚"
     assert s.page.select_one(".pager") is None
@@ -108,7 +108,7 @@ async def test_new_worker_checks_in_by_tiles(client: Client) -> None:
     assert choices(s) == ["本镇 只在本镇 (舟溪镇)", "本市 本市都行", "全州 全州都行"]
     s = await press(client, s, "button[name=reach][value=prefecture]")
     # Lowest wage: a stepper, not a text field; the last screen carries the request id.
-    assert s.question == "一天最少要多少钱?"
+    assert s.question == "一天最少要多少钱？"
     assert s.one("[data-stepper] input[type=hidden][name=min_wage_yuan]")["value"] == "150"
     assert not s.page.select("input[type=text], input[type=number]")
     assert len(str(s.one("input[name=request_id]")["value"])) >= 16
@@ -144,7 +144,7 @@ async def test_returning_worker_checks_in_with_one_tap(client: Client) -> None:
     s = await get(client, "/m/kaili/worker")
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
     assert s.path == "/m/kaili/worker/same"
-    assert s.question == "上次: 小工, 舟溪镇 — 今天一样吗?"
+    assert s.question == "上次：小工, 舟溪镇 — 今天一样吗？"
     assert "最低 180 元/天" in s.text()
     assert s.one("#same-change")["href"] == "/m/kaili/worker/skills"
     s = await press(client, s, "#same-yes")
@@ -166,7 +166,7 @@ async def test_say_it_accepts_and_confirms(client: Client) -> None:
     s = await follow(client, s, "a.tile-say")
     assert s.one("input[name=text]").get("type") == "text"
     s = await press(client, s, "button.btn-next", fill={"text": "我会开车和做饭"})
-    assert s.question == "是这些活吗?"
+    assert s.question == "是这些活吗？"
     assert [str(b["value"]) for b in s.page.select("input[name=skills][checked]")] == [
         "driver",
         "chef",
@@ -182,12 +182,12 @@ async def test_unsure_guesses_are_asked_one_by_one(client: Client) -> None:
     s = await press(client, s, "button.btn-next", fill={"phone": PHONE})
     s = await follow(client, s, "a.tile-say")
     s = await press(client, s, "button.btn-next", fill={"text": "xg"})
-    assert s.question == "您是说 小工 吗?"
+    assert s.question == "您是说 小工 吗？"
     assert [b.get_text() for b in s.page.select(".yes-no button")] == ["是", "不是"]
     s = await press(client, s, "button[value=yes]")
     while s.page.select_one("button[value=no]") is not None:
         s = await press(client, s, "button[value=no]")
-    assert s.question == "是这些活吗?"
+    assert s.question == "是这些活吗？"
     assert [str(b["value"]) for b in s.page.select("input[name=skills]")] == ["general_laborer"]
 
 
@@ -282,7 +282,7 @@ async def test_the_whole_picker_is_one_tap_away(client: Client) -> None:
     s = await say_not_understood(client)
     s = await follow(client, s, ".suggest a.tile-all")
     assert s.path == "/m/kaili/worker/skills"
-    assert s.question == "您会干什么活?"
+    assert s.question == "您会干什么活？"
     s = await follow(client, s, "a[data-category=services]")
     s = await press(client, s, "button.btn-next", tick=["cleaner"])
     assert s.path == "/m/kaili/worker/place"
@@ -307,7 +307,7 @@ async def test_the_offer_survives_a_reload_and_a_language_switch(client: Client)
 
 async def test_guesses_turned_down_are_not_offered_again(client: Client) -> None:
     s = await say_not_understood(client, "xg")
-    assert s.question == "您是说 小工 吗?"
+    assert s.question == "您是说 小工 吗？"
     declined: list[str] = []
     while s.page.select_one("button[value=no]") is not None:
         declined.append(str(s.one(".guess")["data-skill"]))
@@ -323,7 +323,7 @@ async def test_guesses_turned_down_are_not_offered_again(client: Client) -> None
 
 async def test_unticking_everything_heard_offers_the_closest_too(client: Client) -> None:
     s = await say_not_understood(client, "我会开车和做饭")
-    assert s.question == "是这些活吗?"
+    assert s.question == "是这些活吗？"
     s = await press(client, s, "button.btn-next", untick=["driver", "chef"])
     assert s.path == "/m/kaili/worker/say"
     assert "没认出" in s.one(".form-error").get_text()

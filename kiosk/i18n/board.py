@@ -24,14 +24,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "board.hired": ("今日录用", "Hired today"),
     "board.bookings": ("今日预约面试", "Interviews today"),
     "board.date": ("{month}月{day}日 {weekday}", "{weekday} {day}/{month}"),
-    "board.offline": ("网络断了, 正在重连…", "Connection lost, reconnecting…"),
+    "board.offline": ("网络断了，正在重连…", "Connection lost, reconnecting…"),
     "board.rule": (
-        "配对规则: 会这门活、离得不远、开工时有空、工钱不低于本人最低价, 才推荐。"
-        "条件差不多时, 本周干活最少的先得, 再看谁等得最久。"
+        "配对规则：会这门活、离得不远、开工时有空、工钱不低于本人最低价，才推荐。"
+        "条件差不多时，本周干活最少的先得，再看谁等得最久。"
         "长期没活、低收入、残疾、年长、易地搬迁、退役军人经本人同意登记后加分。"
-        "无故没来每次减 2 分 (30 天最多 4 分)。"
-        "会多种活的人, 可能先留给后面少有人能干的活 (最多留 3 小时)。"
-        "今天的活里, 只有您能干的那个先问您; 别人也能干的活先问别人。",
+        "无故没来每次减 2 分（30 天最多 4 分）。"
+        "会多种活的人，可能先留给后面少有人能干的活（最多留 3 小时）。"
+        "今天的活里，只有您能干的那个先问您；别人也能干的活先问别人。",
         "How we match: the right skill, close enough, free when the work starts, and pay "
         "at or above the worker's own minimum. Among near-equals, whoever has worked least "
         "this week goes first, then whoever has waited longest today. Priority groups "
@@ -56,7 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.board_of": ("{market} 大屏", "{market} hall board"),
     "ops.updated": ("更新于 {time}", "Updated {time}"),
     "ops.median_fill": ("招满用时", "Time to fill"),
-    "ops.median_fill.unit": ("分钟, 中位数", "minutes, median"),
+    "ops.median_fill.unit": ("分钟，中位数", "minutes, median"),
     "stats.jobs_posted": ("发布岗位", "Jobs posted"),
     "stats.headcount_posted": ("招工人数", "Headcount posted"),
     "stats.checkins": ("登记工人", "Workers checked in"),
@@ -65,5 +65,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stats.hired": ("录用", "Hired"),
     "stats.no_shows": ("没来", "No-shows"),
     "stats.fill_rate": ("招满率", "Fill rate"),
-    "stats.median_minutes_to_fill": ("招满用时 (分钟, 中位数)", "Minutes to fill (median)"),
+    "stats.median_minutes_to_fill": ("招满用时（分钟，中位数）", "Minutes to fill (median)"),
 }
