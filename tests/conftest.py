@@ -33,7 +33,7 @@ from matcher.store import Store
 
 if TYPE_CHECKING:
     from browser_support import LiveServer
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 # A Friday morning in Kaili. Tests never read the real clock.
 MORNING = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
@@ -262,3 +262,25 @@ def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
 
     with live_server(valkey_url, tmp_path) as s:
         yield s
+
+
+@pytest.fixture
+def device(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Page]]:
+    """A page on a new device (its own cookies): ``device(PORTRAIT)``, ``device(PHONE,
+    3)``. Script errors on any page fail the test."""
+    from browser_support import new_device
+
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_page(viewport: ViewportSize, scale: float = 1) -> Page:
+        context = new_device(browser, server.url, viewport, scale)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, errors

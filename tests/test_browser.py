@@ -11,7 +11,7 @@ import base64
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,6 @@ from browser_support import (
     PHONE,
     PORTRAIT,
     LiveServer,
-    new_device,
     ops_sign_in,
     screen_problems,
     shot,
@@ -31,8 +30,6 @@ from browser_support import (
 from builders import checkin_body, job_body
 from conftest import API_TOKEN, MORNING
 from playwright.sync_api import (
-    Browser,
-    BrowserContext,
     Page,
     ViewportSize,
     expect,
@@ -50,26 +47,6 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 # ``device(PORTRAIT)``, or ``device(PHONE, 3)`` for a phone's pixel ratio.
 Device = Callable[..., Page]
-
-
-@pytest.fixture
-def device(browser: Browser, server: LiveServer) -> Iterator[Device]:
-    """A page on a new device (its own cookies): ``device(PORTRAIT)``. Script errors
-    on any page fail the test."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page(viewport: ViewportSize, scale: float = 1) -> Page:
-        context = new_device(browser, server.url, viewport, scale)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, errors
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,13 +19,12 @@ from browser_support import (
     PHONE,
     PORTRAIT,
     LiveServer,
-    new_device,
     screen_problems,
     shot,
 )
 from builders import at, checkin_body, job_body
 from conftest import API_TOKEN, MORNING
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
@@ -36,24 +35,6 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 VIEWS = [(PORTRAIT, 1, "portrait"), (PHONE, 3, "phone")]
 
 Device = Callable[..., Page]
-
-
-@pytest.fixture
-def device(browser: Browser, server: LiveServer) -> Iterator[Device]:
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page(viewport: ViewportSize, scale: float = 1) -> Page:
-        context = new_device(browser, server.url, viewport, scale)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, errors
 
 
 def api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,14 +19,13 @@ from browser_support import (
     PHONE,
     PORTRAIT,
     LiveServer,
-    new_device,
     ops_sign_in,
     screen_problems,
     shot,
 )
 from builders import checkin_body, job_body
 from conftest import API_TOKEN
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from matcher.markets import MARKETS
 from matcher.places import default_gazetteer
@@ -63,24 +61,6 @@ _MEASURE_TILES = """
   });
 }
 """
-
-
-@pytest.fixture
-def device(browser: Browser, server: LiveServer) -> Iterator[Any]:
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page(viewport: ViewportSize, scale: float = 1) -> Page:
-        context = new_device(browser, server.url, viewport, scale)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, errors
 
 
 def fits_one_screen(page: Page, viewport: ViewportSize, tiles: str) -> list[dict[str, Any]]:

@@ -8,35 +8,17 @@ pinned day; full-page screenshots go to docs/screenshots. Assertions are structu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from browser_support import PHONE, PORTRAIT, LiveServer, new_device, screen_problems, shot
+from browser_support import PHONE, PORTRAIT, LiveServer, screen_problems, shot
 from conftest import MORNING
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
 EMPLOYER_PHONE = "13812345678"
 Device = Callable[..., Page]
-
-
-@pytest.fixture
-def device(browser: Browser, server: LiveServer) -> Iterator[Device]:
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page(viewport: ViewportSize, scale: float = 1) -> Page:
-        context = new_device(browser, server.url, viewport, scale)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, errors
 
 
 def tile(page: Page, text: str) -> object:
