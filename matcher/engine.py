@@ -241,12 +241,12 @@ class Engine:
                     )
         # The first offers of a job, one per remaining place, are taken as decided.
         decided: set[str] = set()
+        remaining = {str(j["id"]): int(j["remaining"]) for j in jobs}
         capacity: dict[str, int] = {}
-        for job in jobs:
-            jid = str(job["id"])
-            first = [w for _, w in sorted(by_job.get(jid, []))][: int(job["remaining"])]
+        for jid, places in remaining.items():
+            first = [w for _, w in sorted(by_job.get(jid, []))][:places]
             decided.update(first)
-            capacity[jid] = int(job["remaining"]) - len(first)
+            capacity[jid] = places - len(first)
         adjacency: dict[str, list[str]] = {}
         whole: dict[str, list[str]] = {}
         for job in jobs:
@@ -263,7 +263,6 @@ class Engine:
                 mine = whole.setdefault(wid, [])
                 if jid in capacity and jid not in mine:
                     mine.append(jid)
-        remaining = {str(j["id"]): int(j["remaining"]) for j in jobs}
         return _Live(Matching(adjacency, capacity), len(decided), Matching(whole, remaining).size)
 
     # -- a new or reopened job ----------------------------------------------------------
@@ -376,7 +375,7 @@ class Engine:
             await self.live(market, pool, now_ms) if pool is not None and pool.day == day else None
         )
         w = worker_facts(ck, self.gazetteer)
-        scored: list[tuple[tuple[float, float], dict[str, Any], Parts]] = []
+        scored: list[tuple[tuple[int, int], dict[str, Any], Parts]] = []
         for job_id, raw in zip(ids, await self.redis.hmget(k.jobs, ids), strict=True):
             job = loads(raw)
             if job is None or job["status"] not in ("open", "filled") or job["day"] != day:
@@ -393,7 +392,7 @@ class Engine:
             facts = job_facts(job, self.gazetteer)
             if eligible_pair(facts, w):
                 parts = score_pair(facts, w, now_ms)
-                scarcity = (0.0, 0.0)
+                scarcity = (0, 0)
                 if live is not None and pool is not None:
                     # The job fewest others could take comes first: a worker who can do a
                     # scarce trade and a common one is asked for the scarce one. Scarce:
@@ -401,9 +400,9 @@ class Engine:
                     # likely more of the same), then few free workers are eligible now.
                     rows, _ = pool.eligible(facts, now_ms, max_pending=10**6)
                     holders = min(len(pool.by_skill.get(sk, ())) for sk in facts.skills)
-                    scarcity = (-float(holders), -float(rows.size))
+                    scarcity = (holders, int(rows.size))
                 scored.append((scarcity, job, parts))
-        scored.sort(key=lambda t: (-t[0][0], -t[0][1], -t[2].total, t[1]["created_ms"]))
+        scored.sort(key=lambda t: (t[0], -t[2].total, t[1]["created_ms"]))
         made = 0
         for _total, job, parts in scored:
             if made >= room:

@@ -111,11 +111,6 @@ class WorkWords:
             effort,
         )
 
-    def skills_used(self) -> set[str]:
-        return {s for skills in (*self.frames.values(), *self.occupations.values()) for s in skills}
-
-    # -- reading text ------------------------------------------------------------------------
-
     def frame(self, verb: str, obj: str) -> tuple[str, ...] | None:
         for vc in self.verbs.get(verb, ()):
             for oc in self.objects.get(obj, ()):
