@@ -22,23 +22,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk import aftercare_api, api, metrics, pages, sse
-from kiosk.body_limit import BodyLimit
-from kiosk.csrf import CsrfProtect
-from kiosk.device_guard import KioskGuard
-from kiosk.ratelimit import WriteRateLimit
-from kiosk.sessions import PageSession
-from kiosk.state import AppState
-from kiosk.static_assets import VersionedStaticFiles
+from kiosk.api import aftercare as aftercare_api
+from kiosk.api import endpoints as api
+from kiosk.auth.device_guard import KioskGuard
+from kiosk.http import metrics, sse
+from kiosk.http.body_limit import BodyLimit
+from kiosk.http.csrf import CsrfProtect
+from kiosk.http.ratelimit import WriteRateLimit
+from kiosk.http.sessions import PageSession
+from kiosk.http.state import AppState
+from kiosk.http.static_assets import VersionedStaticFiles
+from kiosk.web import routes as pages
 from matcher.clock import Clock, clock_from_setting
-from matcher.embedded import EmbeddedServer
 from matcher.markets import MARKETS
-from matcher.places import default_gazetteer
-from matcher.queue import Matcher
-from matcher.redis_client import close_client, open_client
+from matcher.matching.worker import Matcher
 from matcher.settings import Settings
-from matcher.skills import default_taxonomy
-from matcher.store import Store
+from matcher.store.client import close_client, open_client
+from matcher.store.embedded import EmbeddedServer
+from matcher.store.facade import Store
+from matcher.text.places import default_gazetteer
+from matcher.text.skills import default_taxonomy
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from matcher.text.places import default_gazetteer
+
 
 @dataclass(frozen=True, slots=True)
 class Market:
@@ -38,8 +40,6 @@ class Market:
         (市: its districts are 街道, its centre the 市区), as the gazetteer names the
         market's county: the kiosk asks where people live in the words of the place
         (凯里 is the prefecture's one 市). Follows an operator's change of the county."""
-        from matcher.places import default_gazetteer  # the data, loaded once, on first use
-
         county = default_gazetteer().get(self.county_adcode)
         return "city" if county is not None and county.name.endswith("市") else "county"
 

@@ -72,7 +72,7 @@ class Settings:
         },
     )
     hold_forecast_days: int = field(
-        # "Keep for scarce work" (matcher/forecast.py) changes who is asked first for
+        # "Keep for scarce work" (matcher/matching/forecast.py) changes who is asked first for
         # many jobs in a thin market: operators can turn it off with 0.
         default=7,
         metadata={
@@ -81,7 +81,7 @@ class Settings:
         },
     )
     live_graph: bool = field(
-        # Offers that keep today's maximum matching reachable (matcher/live_graph.py);
+        # Offers that keep today's maximum matching reachable (matcher/matching/live_graph.py);
         # false only to measure what it adds (kuaizhao bench sim).
         default=True,
         metadata={

@@ -17,23 +17,23 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from cluster_support import LocalCluster, local_cluster
-from ops_support import csrf_hook, enrol, login
 from redis.asyncio import Redis
+from support.cluster import LocalCluster, local_cluster
+from support.ops import csrf_hook, enrol, login
 
 from kiosk.app import create_app
-from matcher.accounts import OpRole
 from matcher.clock import TZ, FixedClock
-from matcher.embedded import EmbeddedServer, ServerNotFound
+from matcher.desk.accounts import OpRole
 from matcher.markets import MARKETS
-from matcher.queue import Matcher
-from matcher.redis_client import close_client, open_client
+from matcher.matching.worker import Matcher
 from matcher.settings import Settings
-from matcher.store import Store
+from matcher.store.client import close_client, open_client
+from matcher.store.embedded import EmbeddedServer, ServerNotFound
+from matcher.store.facade import Store
 
 if TYPE_CHECKING:
-    from browser_support import LiveServer
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
+    from support.browser import LiveServer
 
 # A Friday morning in Kaili. Tests never read the real clock.
 MORNING = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
@@ -48,6 +48,19 @@ def unavailable(reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"required test resource missing: {reason}")
     pytest.skip(reason)
+
+
+HERE = Path(__file__).resolve().parent
+# Each suite directory is a marker (``pytest -m ops``); the browser directory also marks
+# its tests ``browser`` so a run without Chromium can deselect them all.
+SUITE_MARKERS = {"matcher", "web", "ops", "api", "cli", "browser", "deploy", "bench"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        rel = item.path.resolve().relative_to(HERE).parts
+        if len(rel) > 1 and rel[0] in SUITE_MARKERS:
+            item.add_marker(getattr(pytest.mark, rel[0]))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -81,7 +94,7 @@ def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedd
 
 
 BACKENDS = ["valkey", *(["redis"] if EXTERNAL else [])]
-# The suites that also run against a real three-master cluster (tests/cluster_support.py),
+# The suites that also run against a real three-master cluster (tests/support/cluster.py),
 # unchanged: the store and the matcher, and what drives them.
 CLUSTER_SUITES = frozenset(
     {"test_store", "test_queue", "test_engine", "test_concurrency", "test_api", "test_aftercare"}
@@ -248,7 +261,7 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    from browser_support import launch_chromium
+    from support.browser import launch_chromium
 
     b = launch_chromium(playwright)
     yield b
@@ -258,7 +271,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     """The whole app (web and matcher) under uvicorn on loopback, over a flushed db."""
-    from browser_support import live_server
+    from support.browser import live_server
 
     with live_server(valkey_url, tmp_path) as s:
         yield s
@@ -268,7 +281,7 @@ def server(valkey_url: str, tmp_path: Path) -> Iterator[LiveServer]:
 def device(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Page]]:
     """A page on a new device (its own cookies): ``device(PORTRAIT)``, ``device(PHONE,
     3)``. Script errors on any page fail the test."""
-    from browser_support import new_device
+    from support.browser import new_device
 
     contexts: list[BrowserContext] = []
     errors: list[str] = []

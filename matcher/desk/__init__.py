@@ -1,0 +1,3 @@
+"""The operators' desk rules kept in the store: accounts, devices, audit trail, blocks,
+moderation, market settings, after-work outcomes and sealed phone numbers.
+"""

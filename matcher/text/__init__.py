@@ -1,0 +1,3 @@
+"""Understanding what people type: skills, places, normalisation, the work-word parser,
+suggestions and the screening of posts.
+"""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: builders, live servers, browser devices, invariants."""
